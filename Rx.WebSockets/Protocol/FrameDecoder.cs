@@ -14,8 +14,9 @@ namespace Rx.WebSockets.Protocol;
 /// <para>
 /// Frames are delivered as they arrive on the wire: a fragmented message yields its Text or Binary frame and then
 /// <see cref="ContinuationFrame"/>s (no reassembly); control frames may come between them. Each frame owns a fresh
-/// payload array, unmasked while it is copied out of the input, so observers may keep it. Decoding a frame
-/// allocates that array and the frame object and nothing else (a Close frame also allocates its reason).
+/// payload array (an empty payload shares the empty array), unmasked while it is copied out of the input, so
+/// observers may keep it. Decoding a frame allocates that array and the frame object and nothing else (a Close
+/// frame also allocates its reason).
 /// </para>
 /// <para>
 /// Input contract. <see cref="TryDecode"/> consumes one whole frame or nothing. After
