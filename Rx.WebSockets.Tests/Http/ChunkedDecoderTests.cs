@@ -226,6 +226,21 @@ public sealed class ChunkedDecoderTests
         Assert.Equal(reason, error.Reason);
     }
 
+    [Theory]
+    [InlineData("5;name=\"a\r\nb\"\r\nhello\r\n0\r\n\r\n")]
+    [InlineData("5;name=\"a\r\n\"\r\nhello\r\n0\r\n\r\n")]
+    [InlineData("5;name=\"\nb\"\r\nhello\r\n0\r\n\r\n")]
+    public void Decode_LineEndInsideQuotedExtension_IsRejectedWhereItOccurs(string encoded)
+    {
+        // Ktor reads these as one size line with a quoted CR LF inside; a front end that ends the line at the first
+        // CR LF reads different chunk boundaries. Refusing at the quoted CR/LF itself leaves no reading to disagree on.
+        foreach (var (shape, sequence) in Sequences.AllShapes(Latin1(encoded)))
+        {
+            var error = Rejection(new ChunkedDecoder(HttpLimits.Default), sequence);
+            Assert.True(error.Reason == RequestRejectionReason.InvalidChunkExtension, $"{shape}: {error.Reason}");
+        }
+    }
+
     [Fact]
     public void Decode_ChunkSizeOf2Pow62_IsAcceptedUnderAnUnlimitedBody()
     {

@@ -9,7 +9,7 @@ using Rx.WebSockets.Tests.TestSupport;
 namespace Rx.WebSockets.Tests.Http;
 
 /// <summary>
-/// RFC 9112 §2–§5 (message format, request line, field syntax), RFC 9112 §3.2 (Host), RFC 9110 §6.2 (versions) and
+/// RFC 9112 §2–§5 (message format, request line, field syntax), RFC 9112 §3.2 (Host), RFC 9110 §2.5 (versions) and
 /// the §6.3 framing decision applied to raw requests: valid heads on every segment shape, incomplete heads, and a table
 /// of malformed and smuggling requests with their exact status codes.
 /// </summary>

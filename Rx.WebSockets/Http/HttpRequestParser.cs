@@ -16,7 +16,7 @@ namespace Rx.WebSockets.Http;
 /// smuggling exploits; the request-line parts are separated by exactly one SP (the §3 grammar; the "MAY parse on
 /// whitespace-delimited word boundaries" leniency is not taken); obs-fold is refused (§5.2); field values are kept
 /// as Latin-1 strings, so obs-text bytes survive unchanged (RFC 9110 §5.5 treats them as opaque); an
-/// <c>HTTP/1.x</c> version with x ≥ 2 is handled as HTTP/1.1 (RFC 9110 §6.2), any other major version gets 505.
+/// <c>HTTP/1.x</c> version with x ≥ 2 is handled as HTTP/1.1 (RFC 9110 §2.5), any other major version gets 505.
 /// At most <see cref="MaxLeadingEmptyLines"/> empty lines before the request line are skipped (§2.2).
 /// </para>
 /// <para>
@@ -24,6 +24,11 @@ namespace Rx.WebSockets.Http;
 /// <see cref="HttpHeaders"/> and the <see cref="HttpRequestHead"/>; known methods and common field names are interned
 /// constants (a common field name received in another case, such as <c>host</c>, is reported in its usual case; names
 /// compare case-insensitively anyway). A head split across segments is copied once into a pooled buffer.
+/// </para>
+/// <para>
+/// Incomplete input: a head is consumed only as a whole, so each call rescans what is buffered from its start. The
+/// scans are vectorised and bounded by the limits (request line plus header section), and the caller should call
+/// again only when new bytes arrived (<c>AdvanceTo(consumed, examined)</c> with examined at the buffer's end).
 /// </para>
 /// <para>Thread-safety: the parser holds only its limits, so one instance may serve many connections at once.</para>
 /// </remarks>
@@ -391,7 +396,7 @@ public sealed class HttpRequestParser
             RequestRejection.Throw(RequestRejectionReason.HttpVersionNotSupported);
         }
 
-        // RFC 9110 §6.2: a recipient that receives a higher minor version "SHOULD process the message as if it were in
+        // RFC 9110 §2.5: a recipient that receives a higher minor version "SHOULD process the message as if it were in
         // the highest minor version within that major version to which the recipient is conformant", so 1.2–1.9 → 1.1.
         return version[7] == ByteZero ? HttpVersion.Http10 : HttpVersion.Http11;
     }

@@ -3,10 +3,10 @@ namespace Rx.WebSockets.Http.Body;
 /// <summary>How the length of a request body is determined (RFC 9112 §6.3).</summary>
 public enum RequestBodyKind
 {
-    /// <summary>No body: neither <c>Transfer-Encoding</c> nor <c>Content-Length</c> (§6.3 rule 6).</summary>
+    /// <summary>No body: neither <c>Transfer-Encoding</c> nor <c>Content-Length</c> (§6.3 rule 7).</summary>
     None,
 
-    /// <summary>Exactly <see cref="RequestBodyFraming.ContentLength"/> bytes follow the head (§6.3 rule 5).</summary>
+    /// <summary>Exactly <see cref="RequestBodyFraming.ContentLength"/> bytes follow the head (§6.3 rule 6).</summary>
     ContentLength,
 
     /// <summary>A chunked body follows the head (§6.3 rule 4; decode it with <see cref="ChunkedDecoder"/>).</summary>
@@ -58,7 +58,7 @@ public readonly record struct RequestBodyFraming
 /// <c>Content-Length</c> is refused even when the values are equal (§6.3 rule 5 and RFC 9110 §8.6 allow collapsing
 /// them) — Kestrel, Ktor and nginx refuse too, and a client never needs to send it; leading zeros are accepted
 /// (<c>1*DIGIT</c>). Unlike Ktor, <c>identity</c> is not a transfer coding (it left the registry with RFC 7230) and a
-/// request without a length has no body even with <c>Connection: close</c> (§6.3 rule 6).
+/// request without a length has no body even with <c>Connection: close</c> (§6.3 rule 7).
 /// </remarks>
 public static class MessageFraming
 {
@@ -108,7 +108,7 @@ public static class MessageFraming
 
         if (contentLengths == 0)
         {
-            // RFC 9112 §6.3 rule 6: "If this is a request message and none of the above are true, then the message
+            // RFC 9112 §6.3 rule 7: "If this is a request message and none of the above are true, then the message
             // body length is zero (no message body is present)."
             return RequestBodyFraming.None;
         }
