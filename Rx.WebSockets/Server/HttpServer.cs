@@ -16,7 +16,7 @@ namespace Rx.WebSockets.Server;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Lifetime: <c>Start</c> binds and starts accepting before it
+/// Lifetime: <see cref="Start(HttpServerSettings, HttpRequestHandler)"/> binds and starts accepting before it
 /// returns. <see cref="StopAsync"/> stops accepting, lets requests in flight finish for
 /// <see cref="HttpServerSettings.ShutdownGracePeriod"/>, then aborts the connections left; <see cref="Completion"/>
 /// completes when everything is closed.
@@ -45,6 +45,7 @@ public sealed class HttpServer : IAsyncDisposable
         _connectionFactory = transport => connectionFactory(this, transport);
         _transportOptions = new SocketTransportOptions(settings.MaxReceiveBufferSize, settings.MaxSendBufferSize);
         Timeouts = new TimeoutQueue(settings.TimeProvider, TimeSpan.FromSeconds(1));
+        Context = new ServerContext(settings, Timeouts);
         LocalEndPoints = listeners.Select(l => l.LocalEndPoint).ToArray();
     }
 
@@ -59,6 +60,9 @@ public sealed class HttpServer : IAsyncDisposable
 
     /// <summary>The shared timer of every connection's timeouts.</summary>
     internal TimeoutQueue Timeouts { get; }
+
+    /// <summary>What the connections share.</summary>
+    internal ServerContext Context { get; }
 
     /// <summary>How many connections are open.</summary>
     internal int ConnectionCount => _connections.Count;
@@ -87,6 +91,24 @@ public sealed class HttpServer : IAsyncDisposable
     /// <summary>Stops the server as <see cref="StopAsync"/> does, with no cancellation.</summary>
     /// <returns>A task that completes when the server has stopped.</returns>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// Binds the listening sockets and starts accepting connections; every request is handed to
+    /// <paramref name="handler"/> (Ktor's <c>httpServer(settings, handler)</c>).
+    /// </summary>
+    /// <param name="settings">Where to listen, timeouts and limits.</param>
+    /// <param name="handler">Handles each request; see <see cref="HttpRequestHandler"/>.</param>
+    /// <returns>The running server; stop it with <see cref="StopAsync"/> or <see cref="DisposeAsync"/>.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="IOException">
+    /// An address could not be bound (in use, not available) or the host name could not be resolved; the message
+    /// names the address. Nothing is left listening in that case.
+    /// </exception>
+    public static HttpServer Start(HttpServerSettings settings, HttpRequestHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Start(settings, (server, transport) => new Http1Connection(server.Context, transport, handler));
+    }
 
     /// <summary>Binds the listening sockets and starts accepting; each connection is served by <paramref name="connectionFactory"/>.</summary>
     /// <param name="settings">The settings.</param>

@@ -1,4 +1,5 @@
 using System.Threading;
+using Rx.WebSockets.Http;
 
 namespace Rx.WebSockets.Server;
 
@@ -38,6 +39,7 @@ public sealed record HttpServerSettings
     private readonly int _maxReceiveBufferSize = DefaultMaxReceiveBufferSize;
     private readonly int _maxSendBufferSize = DefaultMaxSendBufferSize;
     private readonly int _listenBacklog = DefaultListenBacklog;
+    private readonly HttpLimits _limits = HttpLimits.Default;
 
     /// <summary>
     /// The address to listen on: an IP literal (<c>0.0.0.0</c>, <c>127.0.0.1</c>, <c>::</c>, <c>::1</c>) or a host
@@ -181,6 +183,21 @@ public sealed record HttpServerSettings
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
             _listenBacklog = value;
+        }
+    }
+
+    /// <summary>
+    /// The request limits: request line, header section, body, chunk prefix, pipelining depth and drain size, each
+    /// with its default and reason documented on <see cref="HttpLimits"/>. Default <see cref="HttpLimits.Default"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public HttpLimits Limits
+    {
+        get => _limits;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _limits = value;
         }
     }
 

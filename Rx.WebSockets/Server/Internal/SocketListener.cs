@@ -21,7 +21,7 @@ internal sealed class SocketListener
     /// <summary>The bound address, with the real port when port 0 was asked for.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Binds and listens at once, so that failures surface to the caller of <see cref="HttpServer.Start"/>.</summary>
+    /// <summary>Binds and listens at once, so that failures surface to the caller of <see cref="HttpServer.Start(HttpServerSettings, HttpRequestHandler)"/>.</summary>
     /// <param name="endPoint">Where to listen.</param>
     /// <param name="reuseAddress">Whether to set <c>SO_REUSEADDR</c>.</param>
     /// <param name="backlog">The listen backlog.</param>

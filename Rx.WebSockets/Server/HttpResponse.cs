@@ -1,0 +1,460 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO;
+using System.IO.Pipelines;
+using System.Threading;
+using System.Threading.Tasks;
+using Rx.WebSockets.Http;
+using Rx.WebSockets.Http.Body;
+using Rx.WebSockets.Server.Internal;
+
+namespace Rx.WebSockets.Server;
+
+/// <summary>
+/// The response to one request of an <see cref="HttpServer"/>: status, headers and a body written through
+/// <see cref="Body"/> (a <see cref="PipeWriter"/>) or <see cref="BodyStream"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Framing is the server's: body bytes are buffered until the first flush. A handler that writes its whole body and
+/// returns without flushing gets a <c>Content-Length</c> response; once it flushes (or calls
+/// <see cref="StartAsync"/>) before the end, the head is sent with <c>Transfer-Encoding: chunked</c> to an HTTP/1.1
+/// client, or with no length and <c>Connection: close</c> to an HTTP/1.0 client (RFC 9112 §6.3: the body then ends
+/// with the connection). A <c>Content-Length</c> set in <see cref="Headers"/> is used as is, and the body must match it.
+/// </para>
+/// <para>
+/// The server adds <c>Date</c> (RFC 9110 §6.6.1) and <c>Connection</c> where needed. A response to <c>HEAD</c> carries
+/// the headers the same <c>GET</c> would (including the <c>Content-Length</c> of what the handler wrote) and no body
+/// (RFC 9110 §9.3.2); so do 1xx, 204 and 304 responses (RFC 9112 §6.3 rule 1).
+/// </para>
+/// <para>
+/// Thread-safety: use the response from one thread at a time (the handler's). <see cref="Headers"/>,
+/// <see cref="StatusCode"/> and <see cref="ReasonPhrase"/> must be set before the response starts.
+/// </para>
+/// </remarks>
+public sealed class HttpResponse
+{
+    // RFC 9110 §15.2.1; sent ahead of the final response when a handler reads a body the client announced with
+    // "Expect: 100-continue".
+    private static readonly byte[] s_continue = "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray();
+
+    private readonly HttpExchange _exchange;
+    private readonly OutgoingResponse _outgoing;
+    private readonly Pipe _unflushed;
+    private readonly ResponseBodyWriter _body;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private Stream? _bodyStream;
+    private int _statusCode = HttpStatus.OK;
+    private string? _reasonPhrase;
+    private State _state;
+    private Framing _framing;
+    private bool _discardBody;
+    private long _declaredLength;
+    private long _bodyLength;
+
+    internal HttpResponse(HttpExchange exchange, OutgoingResponse outgoing)
+    {
+        _exchange = exchange;
+        _outgoing = outgoing;
+        // Holds what the handler wrote since its last flush; no threshold: a flush moves it out.
+        _unflushed = new Pipe(new PipeOptions(
+            pauseWriterThreshold: 0,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.Inline,
+            useSynchronizationContext: false));
+        _body = new ResponseBodyWriter(this);
+    }
+
+    private enum State
+    {
+        NotStarted,
+        Started,
+        Completed,
+    }
+
+    private enum Framing
+    {
+        None,
+        ContentLength,
+        Chunked,
+        CloseDelimited,
+    }
+
+    /// <summary>The status code; 200 unless set. Settable until the response starts.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not between 200 and 599 (1xx responses are the server's).</exception>
+    /// <exception cref="InvalidOperationException">The response has started.</exception>
+    public int StatusCode
+    {
+        get => _statusCode;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 200);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 599);
+            ThrowIfStarted();
+            _statusCode = value;
+        }
+    }
+
+    /// <summary>The reason phrase; null for the standard one of <see cref="StatusCode"/>. Settable until the response starts.</summary>
+    /// <exception cref="InvalidOperationException">The response has started.</exception>
+    public string? ReasonPhrase
+    {
+        get => _reasonPhrase;
+        set
+        {
+            ThrowIfStarted();
+            _reasonPhrase = value;
+        }
+    }
+
+    /// <summary>The header fields the handler sends; changes after the response started have no effect.</summary>
+    public HttpHeaders Headers { get; } = new();
+
+    /// <summary>Whether the head has been handed to the connection (after a flush, <see cref="StartAsync"/> or completion).</summary>
+    public bool HasStarted => _state != State.NotStarted;
+
+    /// <summary>
+    /// The body. Bytes are buffered until <see cref="PipeWriter.FlushAsync"/>; a flush starts the response and waits
+    /// while the connection's send buffer is full (backpressure). Completing it ends the response.
+    /// </summary>
+    public PipeWriter Body => _body;
+
+    /// <summary>The body as a <see cref="Stream"/> (each write flushes); disposing it ends the response.</summary>
+    public Stream BodyStream => _bodyStream ??= _body.AsStream();
+
+    /// <summary>Sends the head now, before the body is known: the body is then chunked (HTTP/1.1) unless <c>Content-Length</c> is set.</summary>
+    /// <param name="cancellationToken">Cancels waiting for buffer space.</param>
+    /// <returns>A task that completes when the head is buffered for sending.</returns>
+    /// <exception cref="InvalidOperationException">A header cannot be written (see <see cref="HttpResponseHead.Write"/>).</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default) => FlushCoreAsync(cancellationToken).AsTask();
+
+    /// <summary>Ends the response now: writes what is buffered and the end of the body. Later writes fail.</summary>
+    /// <returns>A task that completes when the response is buffered for sending.</returns>
+    /// <exception cref="InvalidOperationException">Fewer bytes were written than a declared <c>Content-Length</c>; the connection is aborted.</exception>
+    public Task CompleteAsync() => CompleteCoreAsync(handlerError: null);
+
+    /// <summary>Writes <paramref name="data"/> to the body and flushes it.</summary>
+    /// <param name="data">The bytes.</param>
+    /// <param name="cancellationToken">Cancels waiting for buffer space.</param>
+    /// <returns>A task that completes when the bytes are buffered for sending.</returns>
+    public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        await _body.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 to the body without flushing, so that a handler that returns next sends a <c>Content-Length</c>.</summary>
+    /// <param name="text">The text.</param>
+    public void Write(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        System.Text.EncodingExtensions.GetBytes(System.Text.Encoding.UTF8, text.AsSpan(), (IBufferWriter<byte>)_body);
+    }
+
+    /// <summary>Sends <c>100 Continue</c> ahead of the response, if it has not started (RFC 9110 §10.1.1).</summary>
+    internal async ValueTask<bool> SendContinueAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_state != State.NotStarted)
+            {
+                return false;
+            }
+
+            await _outgoing.Writer.WriteAsync(s_continue).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Ends the response after the handler returned (or threw <paramref name="handlerError"/>).</summary>
+    internal async Task CompleteCoreAsync(Exception? handlerError)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_state == State.Completed)
+            {
+                return;
+            }
+
+            if (handlerError is not null)
+            {
+                FailLocked(handlerError);
+                return;
+            }
+
+            if (_state == State.NotStarted)
+            {
+                // Nothing was flushed, so everything written is still buffered: the whole body is known and goes out
+                // with its length (RFC 9112 §6.2).
+                WriteHeadLocked(Headers, knownLength: _unflushed.Writer.UnflushedBytes);
+            }
+
+            MoveUnflushedLocked();
+            if (_framing == Framing.Chunked)
+            {
+                ChunkedEncoder.WriteLastChunk(_outgoing.Writer);
+            }
+            else if (_framing == Framing.ContentLength && _bodyLength != _declaredLength && !_discardBody)
+            {
+                // RFC 9112 §6.3: a shorter body than announced would make the client wait for bytes that never come,
+                // or read the next response as body; aborting is the only honest end.
+                var error = new InvalidOperationException(
+                    $"Response Content-Length mismatch: {_bodyLength} of {_declaredLength} bytes written.");
+                _state = State.Completed;
+                await _outgoing.Writer.CompleteAsync(error).ConfigureAwait(false);
+                throw error;
+            }
+
+            // Completing commits what was written without waiting for buffer space: the write loop takes it from here.
+            _state = State.Completed;
+            await _outgoing.Writer.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+            await _unflushed.Reader.CompleteAsync().ConfigureAwait(false);
+            await _unflushed.Writer.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    internal async ValueTask<FlushResult> FlushCoreAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_state == State.Completed)
+            {
+                throw new InvalidOperationException("The response has completed.");
+            }
+
+            if (_state == State.NotStarted)
+            {
+                WriteHeadLocked(Headers, knownLength: null);
+            }
+
+            MoveUnflushedLocked();
+            return await _outgoing.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    internal Memory<byte> GetMemory(int sizeHint)
+    {
+        ThrowIfCompleted();
+        return _unflushed.Writer.GetMemory(sizeHint);
+    }
+
+    internal Span<byte> GetSpan(int sizeHint)
+    {
+        ThrowIfCompleted();
+        return _unflushed.Writer.GetSpan(sizeHint);
+    }
+
+    internal void Advance(int bytes) => _unflushed.Writer.Advance(bytes);
+
+    internal long UnflushedBytes => _unflushed.Writer.UnflushedBytes;
+
+    internal void CancelPendingFlush() => _outgoing.Writer.CancelPendingFlush();
+
+    private void FailLocked(Exception handlerError)
+    {
+        bool started = _state != State.NotStarted;
+        _state = State.Completed;
+        if (!started)
+        {
+            // Nothing reached the wire: answer in place of the handler. A refused body keeps its status and fixed
+            // text; anything else is a 500 without the exception text, which may hold secrets.
+            var rejected = handlerError as HttpRequestRejectedException;
+            if (rejected is not null)
+            {
+                _exchange.MarkConnectionUnusable();
+            }
+
+            _statusCode = rejected?.StatusCode ?? HttpStatus.InternalServerError;
+            _reasonPhrase = null;
+            var body = System.Text.Encoding.UTF8.GetBytes(rejected?.Message ?? "Internal Server Error");
+            var headers = new HttpHeaders().Add("Content-Type", "text/plain; charset=utf-8");
+            WriteHeadLocked(headers, knownLength: body.Length);
+            if (!_discardBody)
+            {
+                _outgoing.Writer.Write(body);
+            }
+
+            _outgoing.Writer.Complete();
+            return;
+        }
+
+        // The head is out: the only way to tell the client the response is broken is to cut the connection.
+        _outgoing.Writer.Complete(new IOException("The request handler failed after the response started.", handlerError));
+    }
+
+    private void WriteHeadLocked(HttpHeaders handlerHeaders, long? knownLength)
+    {
+        var request = _exchange.Request;
+        bool isHead = request.Method == HttpMethods.Head;
+        // RFC 9112 §6.3 rule 1: responses to HEAD, and 1xx, 204 and 304 responses, end with their head.
+        bool bodyAllowed = _statusCode is not (HttpStatus.NoContent or HttpStatus.NotModified);
+        var headers = new HttpHeaders();
+        if (!handlerHeaders.Contains("Date"))
+        {
+            headers.Add("Date", _exchange.Date);
+        }
+
+        foreach (var (name, value) in handlerHeaders)
+        {
+            if (string.Equals(name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                // The server owns the transfer coding; a handler that asks for chunked gets it anyway.
+                continue;
+            }
+
+            headers.Add(name, value);
+        }
+
+        string? declared = handlerHeaders.Get("Content-Length");
+        if (!bodyAllowed)
+        {
+            _framing = Framing.None;
+        }
+        else if (declared is not null)
+        {
+            if (!long.TryParse(declared, NumberStyles.None, CultureInfo.InvariantCulture, out _declaredLength))
+            {
+                throw new InvalidOperationException($"The response's Content-Length '{declared}' is not a number.");
+            }
+
+            _framing = Framing.ContentLength;
+        }
+        else if (knownLength is { } length)
+        {
+            _framing = Framing.ContentLength;
+            _declaredLength = length;
+            headers.Add("Content-Length", length.ToString(CultureInfo.InvariantCulture));
+        }
+        else if (request.Version == HttpVersion.Http11)
+        {
+            _framing = Framing.Chunked;
+            headers.Add("Transfer-Encoding", "chunked");
+        }
+        else
+        {
+            // RFC 9112 §6.1: chunked is not sent to an HTTP/1.0 recipient; the body ends when the connection does.
+            _framing = Framing.CloseDelimited;
+        }
+
+        bool close = _framing == Framing.CloseDelimited
+            || _exchange.MustCloseAfterResponse
+            || handlerHeaders.ContainsToken("Connection", "close");
+        if (close)
+        {
+            if (!headers.ContainsToken("Connection", "close"))
+            {
+                string? connection = headers.Get("Connection");
+                headers.Set("Connection", connection is null ? "close" : connection + ", close");
+            }
+
+            _outgoing.ClosesConnection = true;
+        }
+        else if (request.Version == HttpVersion.Http10 && !headers.Contains("Connection"))
+        {
+            // RFC 9112 Appendix C.2.2: an HTTP/1.0 client keeps the connection only if the response says keep-alive.
+            headers.Add("Connection", "keep-alive");
+        }
+
+        _discardBody = isHead || !bodyAllowed;
+        new HttpResponseHead(_statusCode, headers, _reasonPhrase).Write(_outgoing.Writer);
+        _state = State.Started;
+    }
+
+    private void MoveUnflushedLocked()
+    {
+        _unflushed.Writer.FlushAsync().GetAwaiter().GetResult();
+        if (!_unflushed.Reader.TryRead(out var result))
+        {
+            return;
+        }
+
+        var buffer = result.Buffer;
+        try
+        {
+            if (_framing == Framing.ContentLength && !_discardBody && _bodyLength + buffer.Length > _declaredLength)
+            {
+                throw new InvalidOperationException(
+                    $"Response Content-Length mismatch: too many bytes written ({_bodyLength + buffer.Length} > {_declaredLength}).");
+            }
+
+            _bodyLength += buffer.Length;
+            if (_discardBody)
+            {
+                return;
+            }
+
+            foreach (var segment in buffer)
+            {
+                if (_framing == Framing.Chunked)
+                {
+                    ChunkedEncoder.WriteChunk(segment.Span, _outgoing.Writer);
+                }
+                else
+                {
+                    _outgoing.Writer.Write(segment.Span);
+                }
+            }
+        }
+        finally
+        {
+            _unflushed.Reader.AdvanceTo(buffer.End);
+        }
+    }
+
+    private void ThrowIfStarted()
+    {
+        if (_state != State.NotStarted)
+        {
+            throw new InvalidOperationException("The response has started; status and headers can no longer change.");
+        }
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_state == State.Completed)
+        {
+            throw new InvalidOperationException("The response has completed.");
+        }
+    }
+
+    /// <summary>The <see cref="PipeWriter"/> of <see cref="Body"/>.</summary>
+    private sealed class ResponseBodyWriter : PipeWriter
+    {
+        private readonly HttpResponse _response;
+
+        public ResponseBodyWriter(HttpResponse response) => _response = response;
+
+        public override bool CanGetUnflushedBytes => true;
+
+        public override long UnflushedBytes => _response.UnflushedBytes;
+
+        public override void Advance(int bytes) => _response.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _response.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => _response.GetSpan(sizeHint);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) =>
+            _response.FlushCoreAsync(cancellationToken);
+
+        public override void CancelPendingFlush() => _response.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) =>
+            _response.CompleteCoreAsync(exception).GetAwaiter().GetResult();
+
+        public override async ValueTask CompleteAsync(Exception? exception = null) =>
+            await _response.CompleteCoreAsync(exception).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Threading;
+
+namespace Rx.WebSockets.Server.Internal;
+
+/// <summary>
+/// The value of the <c>Date</c> response header, formatted once per second and shared by every connection.
+/// </summary>
+/// <remarks>
+/// RFC 9110 §6.6.1: "An origin server with a clock ... MUST generate a Date header field in non-1xx (Informational)
+/// responses", as an IMF-fixdate (<c>Sun, 06 Nov 1994 08:49:37 GMT</c>, §5.6.7), which is .NET's "r" format. The
+/// second's text is cached so that a busy server formats it once per second rather than once per response.
+/// Thread-safety: any thread; the cache is one immutable entry swapped atomically.
+/// </remarks>
+internal sealed class DateHeader
+{
+    private readonly TimeProvider _time;
+    private Entry? _cached;
+
+    public DateHeader(TimeProvider time) => _time = time;
+
+    /// <summary>The current date as an IMF-fixdate.</summary>
+    public string Value
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            long second = now.UtcTicks / TimeSpan.TicksPerSecond;
+            var cached = Volatile.Read(ref _cached);
+            if (cached is null || cached.Second != second)
+            {
+                cached = new Entry(second, new DateTimeOffset(second * TimeSpan.TicksPerSecond, TimeSpan.Zero).ToString("r", CultureInfo.InvariantCulture));
+                Volatile.Write(ref _cached, cached);
+            }
+
+            return cached.Text;
+        }
+    }
+
+    private sealed record Entry(long Second, string Text);
+}

@@ -1,0 +1,568 @@
+using System.Buffers;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Pipelines;
+using System.Net;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Rx.WebSockets.Http;
+using Rx.WebSockets.Http.Body;
+
+namespace Rx.WebSockets.Server.Internal;
+
+/// <summary>
+/// One HTTP/1.1 connection: parses request heads, runs the handler of each request, and writes the responses in
+/// request order (STYLE §3.6, Ktor's <c>startServerConnectionPipeline</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Two loops. The read loop parses a head, decides the body framing, queues the request's response slot and starts
+/// its handler. A safe request without a body (GET, HEAD, OPTIONS, TRACE) does not hold the loop up: the next
+/// buffered head is parsed at once and its handler runs concurrently (RFC 9112 §9.3.2), up to
+/// <see cref="HttpLimits.MaxPipelinedRequests"/> requests in flight. Any other request is a barrier: the handlers
+/// before it finish first, and nothing after it is parsed until its handler returned and its body was read to the
+/// end (by the handler, or drained here). The write loop copies the queued responses to the socket strictly in
+/// order, each completely, so a response produced early waits in its slot.
+/// </para>
+/// <para>
+/// Timeouts on the shared <see cref="TimeoutQueue"/>: idle (nothing in flight, no byte of a next head) closes
+/// silently; a head that started but is not complete within <see cref="HttpServerSettings.RequestHeadTimeout"/> gets
+/// 408. A refused head gets its status with <c>Connection: close</c>. Closing sends the remaining responses, then a
+/// FIN, then reads and discards what the client still sends for a moment (lingering close, RFC 9112 §9.6) so that
+/// the close cannot turn into a reset that destroys the last response.
+/// </para>
+/// <para>
+/// Thread-safety: the read loop, the write loop, the handlers, the timer callbacks, <see cref="RequestStop"/> and
+/// <see cref="Abort"/> run concurrently; the small shared state is guarded by one lock.
+/// </para>
+/// </remarks>
+internal sealed class Http1Connection : IServerConnection
+{
+    // Lingering close: how long, and how many bytes, to keep reading after the FIN.
+    private static readonly TimeSpan s_lingerTimeout = TimeSpan.FromSeconds(5);
+    private const long LingerMaxBytes = 4 * 1024 * 1024;
+
+    private readonly ServerContext _context;
+    private readonly SocketTransport _transport;
+    private readonly HttpRequestHandler _handler;
+    private readonly Channel<OutgoingResponse> _responses;
+    private readonly SemaphoreSlim _slots;
+    private readonly CancellationTokenSource _stopReading = new();
+    private readonly CancellationTokenSource _aborted = new();
+    private readonly CancellationTokenSource _lingering = new();
+    private readonly TimeoutHandle _idleTimeout;
+    private readonly TimeoutHandle _headTimeout;
+    private readonly List<Task> _handlers = new();
+    private readonly object _gate = new();
+    private int _inFlight;
+    private bool _waitingIdle;
+    private bool _partialHead;
+    private bool _stopRequested;
+    private StopReason _stopReason;
+
+    public Http1Connection(ServerContext context, SocketTransport transport, HttpRequestHandler handler)
+    {
+        _context = context;
+        _transport = transport;
+        _handler = handler;
+        _responses = Channel.CreateUnbounded<OutgoingResponse>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _slots = new SemaphoreSlim(context.Limits.MaxPipelinedRequests, context.Limits.MaxPipelinedRequests);
+        _idleTimeout = context.Timeouts.Create(context.Settings.ConnectionIdleTimeout, static s => ((Http1Connection)s!).OnIdleTimeout(), this);
+        _headTimeout = context.Timeouts.Create(context.Settings.RequestHeadTimeout, static s => ((Http1Connection)s!).OnHeadTimeout(), this);
+    }
+
+    private enum StopReason
+    {
+        None,
+        IdleTimeout,
+        HeadTimeout,
+        Stop,
+        Closing,
+    }
+
+    private enum HeadOutcome
+    {
+        Parsed,
+        EndOfStream,
+        Stopped,
+        IdleTimeout,
+        HeadTimeout,
+        Rejected,
+    }
+
+    public ServerContext Context => _context;
+
+    public PipeReader Input => _transport.Input;
+
+    public IPEndPoint? LocalEndPoint => _transport.LocalEndPoint;
+
+    public IPEndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
+
+    public CancellationToken Aborted => _aborted.Token;
+
+    public bool IsStopping => Volatile.Read(ref _stopRequested);
+
+    public async Task RunAsync()
+    {
+        _transport.Start();
+        var writing = Task.Run(WriteLoopAsync);
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The loop handles every failure of the peer; reaching this is a bug, and the connection cannot be trusted.
+            Debug.Fail($"The HTTP read loop failed: {e}");
+            Abort();
+        }
+        finally
+        {
+            _responses.Writer.TryComplete();
+        }
+
+        await writing.ConfigureAwait(false);
+        _idleTimeout.Stop();
+        _headTimeout.Stop();
+        await CloseAsync().ConfigureAwait(false);
+        // A handler still running (its response was dropped, or it outlives a response it completed early) sees the
+        // connection as gone.
+        CancelAborted();
+        await Task.WhenAll(_handlers).ConfigureAwait(false);
+    }
+
+    public void RequestStop()
+    {
+        lock (_gate)
+        {
+            _stopRequested = true;
+            if (_stopReason == StopReason.None)
+            {
+                _stopReason = StopReason.Stop;
+            }
+        }
+
+        CancelQuietly(_stopReading);
+        CancelQuietly(_lingering);
+    }
+
+    public void Abort()
+    {
+        CancelAborted();
+        _transport.Abort();
+    }
+
+    private static bool IsSafeMethod(string method) =>
+        // RFC 9110 §9.2.1: GET, HEAD, OPTIONS and TRACE are defined to be safe.
+        method is HttpMethods.Get or HttpMethods.Head or HttpMethods.Options or HttpMethods.Trace;
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (AggregateException)
+        {
+            // A callback registered by a handler threw; the cancellation itself happened.
+        }
+    }
+
+    private void CancelAborted() => CancelQuietly(_aborted);
+
+    private async Task ReadLoopAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                await _slots.WaitAsync(_stopReading.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var (outcome, head, rejection) = await ReadHeadAsync().ConfigureAwait(false);
+            switch (outcome)
+            {
+                case HeadOutcome.Parsed:
+                    break;
+                case HeadOutcome.HeadTimeout:
+                    // RFC 9110 §15.5.9: 408 "indicates that the server did not receive a complete request message
+                    // within the time that it was prepared to wait"; the server closes the connection after it.
+                    Enqueue(OutgoingResponse.CreateClosingError(HttpStatus.RequestTimeout, "Request Timeout", _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                    return;
+                case HeadOutcome.Rejected:
+                    Enqueue(OutgoingResponse.CreateClosingError(rejection!.StatusCode, rejection.Message, _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                    return;
+                default:
+                    _slots.Release();
+                    return;
+            }
+
+            RequestBodyFraming framing;
+            try
+            {
+                framing = MessageFraming.Decide(head!, _context.Limits);
+            }
+            catch (HttpRequestRejectedException e)
+            {
+                // RFC 9112 §6.3: when the body length cannot be determined reliably the server must answer and close;
+                // nothing after this head is parsed, so a smuggled request is never answered.
+                Enqueue(OutgoingResponse.CreateClosingError(e.StatusCode, e.Message, _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                return;
+            }
+
+            var outgoing = new OutgoingResponse(_context.Settings.MaxSendBufferSize);
+            var exchange = new HttpExchange(this, head!, framing, outgoing);
+            bool persistent = ConnectionOptions.IsPersistent(head!);
+            bool upgrade = ConnectionOptions.IsUpgradeRequest(head!);
+            bool concurrent = !framing.HasBody && IsSafeMethod(head!.Method) && !upgrade && persistent;
+            if (!concurrent)
+            {
+                // RFC 9112 §9.3.2: only safe requests may be processed in parallel; this one waits for those before it.
+                await Task.WhenAll(_handlers).ConfigureAwait(false);
+            }
+
+            _handlers.RemoveAll(t => t.IsCompleted);
+            Enqueue(outgoing);
+            var handling = Task.Run(() => HandleAsync(exchange));
+            _handlers.Add(handling);
+            if (concurrent)
+            {
+                continue;
+            }
+
+            await handling.ConfigureAwait(false);
+            if (!exchange.CanContinue)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpExchange exchange)
+    {
+        Exception? error = null;
+        try
+        {
+            await _handler(exchange).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+
+        exchange.OnHandlerReturned();
+        try
+        {
+            await exchange.Response.CompleteCoreAsync(error).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
+        {
+            // The response could not be completed honestly (Content-Length mismatch, a header that cannot be
+            // written); its slot carries the failure and the write loop aborts the connection.
+            exchange.MarkConnectionUnusable();
+            await exchange.Outgoing.Writer.CompleteAsync(e).ConfigureAwait(false);
+        }
+
+        var body = exchange.BodyReader;
+        if (!body.IsConsumed && !exchange.MustCloseAfterResponse)
+        {
+            if (!await body.DrainAsync(_context.Limits.MaxDrainSize).ConfigureAwait(false))
+            {
+                exchange.MarkConnectionUnusable();
+            }
+        }
+    }
+
+    private async Task<(HeadOutcome Outcome, HttpRequestHead? Head, HttpRequestRejectedException? Rejection)> ReadHeadAsync()
+    {
+        var input = _transport.Input;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                if (!input.TryRead(out result))
+                {
+                    lock (_gate)
+                    {
+                        if (_stopRequested)
+                        {
+                            return (HeadOutcome.Stopped, null, null);
+                        }
+
+                        if (!_partialHead)
+                        {
+                            _waitingIdle = true;
+                            if (_inFlight == 0)
+                            {
+                                _idleTimeout.Start();
+                            }
+                        }
+                    }
+
+                    try
+                    {
+                        result = await input.ReadAsync(_stopReading.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        lock (_gate)
+                        {
+                            _waitingIdle = false;
+                        }
+
+                        _idleTimeout.Stop();
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                lock (_gate)
+                {
+                    return (_stopReason switch
+                    {
+                        StopReason.IdleTimeout => HeadOutcome.IdleTimeout,
+                        StopReason.HeadTimeout => HeadOutcome.HeadTimeout,
+                        _ => HeadOutcome.Stopped,
+                    }, null, null);
+                }
+            }
+            catch (IOException)
+            {
+                // Reset or aborted: nobody is left to answer.
+                return (HeadOutcome.EndOfStream, null, null);
+            }
+
+            var buffer = result.Buffer;
+            var reader = new SequenceReader<byte>(buffer);
+            try
+            {
+                if (_context.Parser.TryParseRequestHead(ref reader, out var head))
+                {
+                    input.AdvanceTo(reader.Position);
+                    lock (_gate)
+                    {
+                        _partialHead = false;
+                    }
+
+                    _headTimeout.Stop();
+                    return (HeadOutcome.Parsed, head, null);
+                }
+            }
+            catch (HttpRequestRejectedException e)
+            {
+                input.AdvanceTo(buffer.End);
+                _headTimeout.Stop();
+                return (HeadOutcome.Rejected, null, e);
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                // The client closed its side; a partial head is abandoned (there is no complete request to answer).
+                return (HeadOutcome.EndOfStream, null, null);
+            }
+
+            if (!buffer.IsEmpty)
+            {
+                bool start = false;
+                lock (_gate)
+                {
+                    if (!_partialHead)
+                    {
+                        _partialHead = true;
+                        start = true;
+                    }
+                }
+
+                if (start)
+                {
+                    _headTimeout.Start();
+                }
+            }
+        }
+    }
+
+    private void Enqueue(OutgoingResponse response)
+    {
+        lock (_gate)
+        {
+            _inFlight++;
+        }
+
+        bool queued = _responses.Writer.TryWrite(response);
+        Debug.Assert(queued, "the response queue is unbounded and completed only by the read loop");
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var output = _transport.Output;
+        bool open = true;
+        await foreach (var response in _responses.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (open)
+            {
+                open = await CopyResponseAsync(response, output).ConfigureAwait(false);
+                if (open && (response.ClosesConnection || response.Upgrades))
+                {
+                    open = false;
+                }
+
+                if (!open)
+                {
+                    StopReading();
+                }
+            }
+            else
+            {
+                // The connection is closing: later responses are dropped, and completing their readers releases any
+                // handler waiting to flush (Ktor KTOR-9741).
+                await response.Reader.CompleteAsync().ConfigureAwait(false);
+            }
+
+            response.SetWritten();
+            lock (_gate)
+            {
+                _inFlight--;
+                if (_inFlight == 0 && _waitingIdle)
+                {
+                    _idleTimeout.Start();
+                }
+            }
+
+            _slots.Release();
+        }
+    }
+
+    private async Task<bool> CopyResponseAsync(OutgoingResponse response, PipeWriter output)
+    {
+        var reader = response.Reader;
+        try
+        {
+            while (true)
+            {
+                // Aborting the connection must also free this loop from a response whose handler never completes.
+                var result = await reader.ReadAsync(_aborted.Token).ConfigureAwait(false);
+                foreach (var segment in result.Buffer)
+                {
+                    output.Write(segment.Span);
+                }
+
+                reader.AdvanceTo(result.Buffer.End);
+                var flush = await output.FlushAsync().ConfigureAwait(false);
+                if (result.IsCompleted || flush.IsCompleted)
+                {
+                    await reader.CompleteAsync().ConfigureAwait(false);
+                    return !flush.IsCompleted;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // The handler broke its response after it started, or the socket failed: a reset is the only honest end.
+            await reader.CompleteAsync(e).ConfigureAwait(false);
+            Abort();
+            return false;
+        }
+    }
+
+    private void StopReading()
+    {
+        lock (_gate)
+        {
+            if (_stopReason == StopReason.None)
+            {
+                _stopReason = StopReason.Closing;
+            }
+        }
+
+        CancelQuietly(_stopReading);
+    }
+
+    private void OnIdleTimeout()
+    {
+        lock (_gate)
+        {
+            if (!_waitingIdle || _inFlight != 0 || _stopReason != StopReason.None)
+            {
+                return;
+            }
+
+            _stopReason = StopReason.IdleTimeout;
+        }
+
+        CancelQuietly(_stopReading);
+    }
+
+    private void OnHeadTimeout()
+    {
+        lock (_gate)
+        {
+            if (!_partialHead || _stopReason != StopReason.None)
+            {
+                return;
+            }
+
+            _stopReason = StopReason.HeadTimeout;
+        }
+
+        CancelQuietly(_stopReading);
+    }
+
+    private async Task CloseAsync()
+    {
+        if (_transport.IsAborted)
+        {
+            await _transport.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
+        // RFC 9112 §9.6: "a server ... SHOULD initiate a close of only the write side of its connection (a half close)
+        // ... and continue to read from the connection until it receives a corresponding close by the client, or until
+        // the server is reasonably certain that its own TCP stack has received the client's acknowledgement".
+        await _transport.Output.CompleteAsync().ConfigureAwait(false);
+        var linger = _context.Timeouts.Create(s_lingerTimeout, static s => ((Http1Connection)s!).OnLingerTimeout(), this);
+        linger.Start();
+        try
+        {
+            long discarded = 0;
+            while (discarded <= LingerMaxBytes)
+            {
+                var result = await _transport.Input.ReadAsync(_lingering.Token).ConfigureAwait(false);
+                discarded += result.Buffer.Length;
+                _transport.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // Lingering is best effort: the client reset, the linger time is up, or the server is stopping.
+        }
+        finally
+        {
+            linger.Stop();
+        }
+
+        await _transport.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void OnLingerTimeout()
+    {
+        CancelQuietly(_lingering);
+        // A client that neither reads nor closes must not keep the connection: DisposeAsync would wait for the send
+        // buffer to drain forever.
+        _transport.Abort();
+    }
+}

@@ -1,0 +1,26 @@
+using Rx.WebSockets.Http;
+
+namespace Rx.WebSockets.Server.Internal;
+
+/// <summary>What every connection of one server shares: settings, the parser, the timer queue and the Date cache.</summary>
+/// <remarks>Thread-safety: every member is safe to use from many connections at once.</remarks>
+internal sealed class ServerContext
+{
+    public ServerContext(HttpServerSettings settings, TimeoutQueue timeouts)
+    {
+        Settings = settings;
+        Timeouts = timeouts;
+        Parser = new HttpRequestParser(settings.Limits);
+        Date = new DateHeader(settings.TimeProvider);
+    }
+
+    public HttpServerSettings Settings { get; }
+
+    public HttpLimits Limits => Settings.Limits;
+
+    public HttpRequestParser Parser { get; }
+
+    public TimeoutQueue Timeouts { get; }
+
+    public DateHeader Date { get; }
+}
