@@ -158,6 +158,27 @@ public sealed class TimeoutQueueTests
     }
 
     [Fact]
+    public void StoppingTheEarliestTimeout_MovesTheTimerToTheNextDeadline()
+    {
+        var counting = new CountingTimeProvider(_time);
+        using var queue = new TimeoutQueue(counting, s_second);
+        int fired = 0;
+        var first = queue.Create(TimeSpan.FromSeconds(10), _ => fired++, null);
+        var second = queue.Create(TimeSpan.FromSeconds(20), _ => fired++, null);
+        first.Start();
+        second.Start();
+        Assert.Equal(TimeSpan.FromSeconds(10), counting.LastDue);
+
+        first.Stop();
+        Assert.Equal(TimeSpan.FromSeconds(20), counting.LastDue);
+
+        second.Stop();
+        Assert.Equal(Timeout.InfiniteTimeSpan, counting.LastDue);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(0, fired);
+    }
+
+    [Fact]
     public void InfiniteTimeout_NeverFires()
     {
         using var queue = new TimeoutQueue(_time, s_second);
@@ -226,6 +247,8 @@ public sealed class TimeoutQueueTests
 
         public int TimersCreated { get; private set; }
 
+        public TimeSpan LastDue { get; private set; } = Timeout.InfiniteTimeSpan;
+
         public override long TimestampFrequency => _inner.TimestampFrequency;
 
         public override DateTimeOffset GetUtcNow() => _inner.GetUtcNow();
@@ -235,7 +258,29 @@ public sealed class TimeoutQueueTests
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             TimersCreated++;
-            return _inner.CreateTimer(callback, state, dueTime, period);
+            return new Recording(this, _inner.CreateTimer(callback, state, dueTime, period));
+        }
+
+        private sealed class Recording : ITimer
+        {
+            private readonly CountingTimeProvider _owner;
+            private readonly ITimer _inner;
+
+            public Recording(CountingTimeProvider owner, ITimer inner)
+            {
+                _owner = owner;
+                _inner = inner;
+            }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                _owner.LastDue = dueTime;
+                return _inner.Change(dueTime, period);
+            }
+
+            public void Dispose() => _inner.Dispose();
+
+            public System.Threading.Tasks.ValueTask DisposeAsync() => _inner.DisposeAsync();
         }
     }
 }

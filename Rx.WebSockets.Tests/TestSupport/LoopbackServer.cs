@@ -18,17 +18,20 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <summary>The Date header value of every response while the clock is not advanced.</summary>
     public const string Date = "Date: Tue, 01 Jan 2030 00:00:00 GMT";
 
-    private LoopbackServer(HttpServer server, FakeTimeProvider time)
+    private LoopbackServer(HttpServer server, ArmedTimerProvider timers)
     {
         Server = server;
-        Time = time;
+        Timers = timers;
     }
 
     /// <summary>The server.</summary>
     public HttpServer Server { get; }
 
     /// <summary>The server's clock.</summary>
-    public FakeTimeProvider Time { get; }
+    public FakeTimeProvider Time => Timers.Fake;
+
+    /// <summary>The server's clock, reporting when the server arms a timeout.</summary>
+    public ArmedTimerProvider Timers { get; }
 
     /// <summary>Where the server listens.</summary>
     public IPEndPoint EndPoint => Server.LocalEndPoints[0];
@@ -36,10 +39,10 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <summary>Starts a server with <paramref name="handler"/>; <paramref name="configure"/> adjusts the settings.</summary>
     public static LoopbackServer Start(HttpRequestHandler handler, Func<HttpServerSettings, HttpServerSettings>? configure = null)
     {
-        var time = new FakeTimeProvider(StartTime);
-        var settings = new HttpServerSettings { Host = "127.0.0.1", Port = 0, TimeProvider = time };
+        var timers = new ArmedTimerProvider(new FakeTimeProvider(StartTime));
+        var settings = new HttpServerSettings { Host = "127.0.0.1", Port = 0, TimeProvider = timers };
         settings = configure?.Invoke(settings) ?? settings;
-        return new LoopbackServer(HttpServer.Start(settings, handler), time);
+        return new LoopbackServer(HttpServer.Start(settings, handler), timers);
     }
 
     /// <summary>Opens a raw connection to the server.</summary>

@@ -17,8 +17,9 @@ namespace Rx.WebSockets.Server.Internal;
 /// </para>
 /// <para>
 /// The timer is armed for the earliest head deadline, rounded up to a multiple of the resolution so that deadlines
-/// close together expire in one tick; a timeout therefore fires between its deadline and one resolution later. The
-/// timer is left unarmed while no timeout is running.
+/// close together expire in one tick; a timeout therefore fires between its deadline and one resolution later.
+/// Stopping the timeout the timer is armed for moves the timer to the next deadline, and the timer is left unarmed
+/// while no timeout is running.
 /// </para>
 /// <para>
 /// Thread-safety: every member may be called from any thread; one lock guards the lanes. Callbacks run outside
@@ -144,6 +145,7 @@ internal sealed class TimeoutQueue : IDisposable
 
     internal bool Stop(TimeoutHandle handle)
     {
+        bool rearm = false;
         lock (_gate)
         {
             if (!handle.IsLinked)
@@ -152,16 +154,32 @@ internal sealed class TimeoutQueue : IDisposable
             }
 
             handle.Lane!.Unlink(handle);
-            // The timer stays armed; a tick that finds nothing expired costs one pass over the lane heads.
-            return true;
+            if (RoundUp(handle.Deadline) == _armedFor)
+            {
+                // The timer was armed for this deadline: move it to the next one (or disarm), so that an idle queue
+                // holds no pending timer and the next start arms it afresh.
+                long next = NextFireTimeLocked();
+                if (next != _armedFor)
+                {
+                    _armedFor = next;
+                    rearm = true;
+                }
+            }
         }
+
+        if (rearm)
+        {
+            Arm();
+        }
+
+        return true;
     }
 
     private void OnTimer()
     {
         List<TimeoutHandle>? expired = null;
         long now = _time.GetTimestamp();
-        long next = long.MaxValue;
+        long next;
         lock (_gate)
         {
             if (_disposed)
@@ -176,13 +194,9 @@ internal sealed class TimeoutQueue : IDisposable
                     lane.Unlink(head);
                     (expired ??= new List<TimeoutHandle>()).Add(head);
                 }
-
-                if (lane.Head is { } pending)
-                {
-                    next = Math.Min(next, RoundUp(pending.Deadline));
-                }
             }
 
+            next = NextFireTimeLocked();
             _armedFor = next;
         }
 
@@ -229,6 +243,7 @@ internal sealed class TimeoutQueue : IDisposable
 
             if (target == long.MaxValue)
             {
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                 return;
             }
 
@@ -236,6 +251,20 @@ internal sealed class TimeoutQueue : IDisposable
             var due = target <= now ? TimeSpan.Zero : _time.GetElapsedTime(now, target);
             _timer.Change(due, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    private long NextFireTimeLocked()
+    {
+        long next = long.MaxValue;
+        foreach (var lane in _lanes)
+        {
+            if (lane.Head is { } head)
+            {
+                next = Math.Min(next, RoundUp(head.Deadline));
+            }
+        }
+
+        return next;
     }
 
     private long RoundUp(long timestamp)
