@@ -1,0 +1,138 @@
+using System.Buffers;
+using System.Text;
+
+namespace Rx.WebSockets.Http.Body;
+
+/// <summary>Writes the chunked transfer coding (RFC 9112 §7.1) for response bodies whose length is not known up front.</summary>
+/// <remarks>
+/// Sizes are lowercase hex without leading zeros, no extensions are written. An empty chunk is never written by
+/// <see cref="WriteChunk"/>: a zero size is the last-chunk marker and would end the body early.
+/// </remarks>
+public static class ChunkedEncoder
+{
+    private const byte ByteCR = (byte)'\r';
+    private const byte ByteLF = (byte)'\n';
+    private const int MaxSizeLineLength = 8 + 2; // int.MaxValue is 7fffffff: 8 hex digits, then CRLF
+
+    /// <summary>Writes <paramref name="data"/> as one chunk: <c>size-in-hex CRLF data CRLF</c>; nothing when it is empty.</summary>
+    /// <param name="data">The chunk data.</param>
+    /// <param name="output">The destination.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    public static void WriteChunk(ReadOnlySpan<byte> data, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        var head = output.GetSpan(MaxSizeLineLength);
+        int length = WriteHex((uint)data.Length, head);
+        head[length++] = ByteCR;
+        head[length++] = ByteLF;
+        output.Advance(length);
+
+        // The data may exceed what one GetSpan returns, so copy it in the pieces the writer hands out.
+        while (!data.IsEmpty)
+        {
+            var span = output.GetSpan();
+            int count = Math.Min(span.Length, data.Length);
+            data[..count].CopyTo(span);
+            output.Advance(count);
+            data = data[count..];
+        }
+
+        WriteCrlf(output);
+    }
+
+    /// <summary>Writes the last chunk <c>0 CRLF</c>, the trailer fields if any, and the final CRLF (RFC 9112 §7.1).</summary>
+    /// <param name="output">The destination.</param>
+    /// <param name="trailers">Trailer fields to send (RFC 9110 §6.5), or null.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="output"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// A trailer name is not a token, or a value holds a control character other than HTAB or a character above
+    /// U+00FF (values are written as Latin-1); checked before anything is written, so no field can split the message.
+    /// </exception>
+    public static void WriteLastChunk(IBufferWriter<byte> output, HttpHeaders? trailers = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (trailers is not null)
+        {
+            foreach (var (name, value) in trailers)
+            {
+                if (!HttpSyntax.IsToken(name))
+                {
+                    throw new ArgumentException($"Trailer field name '{name}' is not a token (RFC 9110 §5.1).", nameof(trailers));
+                }
+
+                if (!IsFieldValue(value))
+                {
+                    throw new ArgumentException($"Trailer field '{name}' has a value with a control or non-Latin-1 character.", nameof(trailers));
+                }
+            }
+        }
+
+        var zero = output.GetSpan(3);
+        zero[0] = (byte)'0';
+        zero[1] = ByteCR;
+        zero[2] = ByteLF;
+        output.Advance(3);
+
+        if (trailers is not null)
+        {
+            foreach (var (name, value) in trailers)
+            {
+                // field-line = field-name ":" OWS field-value OWS; one SP after the colon, as senders conventionally write.
+                int length = name.Length + 2 + value.Length + 2;
+                var span = output.GetSpan(length);
+                int written = Encoding.ASCII.GetBytes(name, span);
+                span[written++] = (byte)':';
+                span[written++] = (byte)' ';
+                written += Encoding.Latin1.GetBytes(value, span[written..]);
+                span[written++] = ByteCR;
+                span[written++] = ByteLF;
+                output.Advance(written);
+            }
+        }
+
+        WriteCrlf(output);
+    }
+
+    private static int WriteHex(uint value, Span<byte> destination)
+    {
+        int digits = 1;
+        for (uint rest = value >> 4; rest != 0; rest >>= 4)
+        {
+            digits++;
+        }
+
+        for (int i = digits - 1; i >= 0; i--)
+        {
+            destination[i] = (byte)"0123456789abcdef"[(int)(value & 0xF)];
+            value >>= 4;
+        }
+
+        return digits;
+    }
+
+    private static void WriteCrlf(IBufferWriter<byte> output)
+    {
+        var span = output.GetSpan(2);
+        span[0] = ByteCR;
+        span[1] = ByteLF;
+        output.Advance(2);
+    }
+
+    private static bool IsFieldValue(string value)
+    {
+        foreach (char c in value)
+        {
+            if ((c < ' ' && c != '\t') || c == '\x7F' || c > '\xFF')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,834 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+
+namespace Rx.WebSockets.Http;
+
+/// <summary>
+/// Parses HTTP/1.1 request heads (RFC 9112 §2–§5) and chunked trailer sections (§7.1.2) from a
+/// <see cref="SequenceReader{T}"/>, sans-I/O: it owns no buffer and never waits.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Strictness, where RFC 9112 leaves a choice: lines must end with CRLF — a bare LF is refused although §2.2 allows
+/// a recipient to accept it, because a front end that splits lines differently from us is exactly what request
+/// smuggling exploits; the request-line parts are separated by exactly one SP (the §3 grammar; the "MAY parse on
+/// whitespace-delimited word boundaries" leniency is not taken); obs-fold is refused (§5.2); field values are kept
+/// as Latin-1 strings, so obs-text bytes survive unchanged (RFC 9110 §5.5 treats them as opaque); an
+/// <c>HTTP/1.x</c> version with x ≥ 2 is handled as HTTP/1.1 (RFC 9110 §2.5), any other major version gets 505.
+/// At most <see cref="MaxLeadingEmptyLines"/> empty lines before the request line are skipped (§2.2).
+/// </para>
+/// <para>
+/// Allocation: a head costs the strings it carries (target, field values, unknown method and field names), the
+/// <see cref="HttpHeaders"/> and the <see cref="HttpRequestHead"/>; known methods and common field names are interned
+/// constants (a common field name received in another case, such as <c>host</c>, is reported in its usual case; names
+/// compare case-insensitively anyway). A head split across segments is copied once into a pooled buffer.
+/// </para>
+/// <para>
+/// Incomplete input: a head is consumed only as a whole, so each call rescans what is buffered from its start. The
+/// scans are vectorised and bounded by the limits (request line plus header section), and the caller should call
+/// again only when new bytes arrived (<c>AdvanceTo(consumed, examined)</c> with examined at the buffer's end).
+/// </para>
+/// <para>Thread-safety: the parser holds only its limits, so one instance may serve many connections at once.</para>
+/// </remarks>
+public sealed class HttpRequestParser
+{
+    /// <summary>How many empty lines (CRLF) before a request line are skipped; one more is refused with 400.</summary>
+    /// <remarks>
+    /// RFC 9112 §2.2: "a server that is expecting to receive and parse a request-line SHOULD ignore at least one empty
+    /// line (CRLF) received prior to the request-line". Old clients sent an extra CRLF after a POST body; nobody sends
+    /// more than a couple, and a bound keeps a stream of empty lines from being read for free.
+    /// </remarks>
+    public const int MaxLeadingEmptyLines = 4;
+
+    private const byte ByteCR = (byte)'\r';
+    private const byte ByteLF = (byte)'\n';
+    private const byte ByteSpace = (byte)' ';
+    private const byte ByteTab = (byte)'\t';
+    private const byte ByteColon = (byte)':';
+    private const byte ByteSlash = (byte)'/';
+    private const byte ByteAsterisk = (byte)'*';
+    private const byte ByteDot = (byte)'.';
+    private const byte ByteZero = (byte)'0';
+    private const int VersionLength = 8; // "HTTP/1.1"
+
+    private static readonly string[] s_knownFieldNames =
+    [
+        "Host", "Connection", "Content-Length", "Transfer-Encoding", "Content-Type", "Upgrade", "Expect", "TE",
+        "Trailer", "Accept", "Accept-Encoding", "Accept-Language", "User-Agent", "Cookie", "Authorization",
+        "Cache-Control", "Pragma", "Origin", "Referer", "Range", "If-Range", "If-None-Match", "If-Modified-Since",
+        "Keep-Alive", "Content-Encoding", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions",
+        "Sec-WebSocket-Protocol", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+    ];
+
+    private readonly HttpLimits _limits;
+
+    /// <summary>Creates a parser.</summary>
+    /// <param name="limits">The limits to enforce.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="limits"/> is null.</exception>
+    public HttpRequestParser(HttpLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        _limits = limits;
+    }
+
+    /// <summary>The limits this parser enforces.</summary>
+    public HttpLimits Limits => _limits;
+
+    /// <summary>Parses one request head: optional empty lines, the request line, the header section and its final empty line.</summary>
+    /// <param name="reader">The input; on success it is advanced past the head, so that it points at the body or the next request.</param>
+    /// <param name="head">The head; null when more data is needed.</param>
+    /// <returns>
+    /// <see langword="true"/> when a complete head was parsed and consumed; <see langword="false"/> when more data is
+    /// needed, in which case <paramref name="reader"/> is not advanced.
+    /// </returns>
+    /// <exception cref="HttpRequestRejectedException">
+    /// The head is invalid (400, 505), or its request line or header section already exceeds
+    /// <see cref="Limits"/> (414, 431) — thrown as soon as the buffered bytes prove it, without waiting for the line
+    /// end or the end of the head. 417 for an <c>Expect</c> other than <c>100-continue</c>.
+    /// </exception>
+    public bool TryParseRequestHead(ref SequenceReader<byte> reader, [NotNullWhen(true)] out HttpRequestHead? head)
+    {
+        head = null;
+        var probe = reader;
+        if (!TrySkipLeadingEmptyLines(ref probe))
+        {
+            return false;
+        }
+
+        long skipped = probe.Consumed - reader.Consumed;
+        if (!TryMeasureRequestLine(probe, out int lineLength))
+        {
+            return false;
+        }
+
+        var section = probe;
+        section.Advance(lineLength);
+        if (!TryMeasureFieldSection(
+                section,
+                _limits.MaxRequestHeadersTotalSize,
+                _limits.MaxRequestHeaderCount,
+                RequestRejectionReason.HeadersTooLarge,
+                RequestRejectionReason.TooManyHeaders,
+                out int sectionLength))
+        {
+            return false;
+        }
+
+        // Both parts are within their limits now, so the copy below is bounded by them.
+        int headLength = lineLength + sectionLength;
+        var bytes = probe.UnreadSequence.Slice(0, headLength);
+        byte[]? rented = null;
+        try
+        {
+            ReadOnlySpan<byte> span;
+            if (bytes.IsSingleSegment)
+            {
+                span = bytes.FirstSpan;
+            }
+            else
+            {
+                rented = ArrayPool<byte>.Shared.Rent(headLength);
+                bytes.CopyTo(rented);
+                span = rented.AsSpan(0, headLength);
+            }
+
+            head = ParseHead(span, lineLength);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        reader.Advance(skipped + headLength);
+        return true;
+    }
+
+    /// <summary>
+    /// Parses the trailer section of a chunked body (RFC 9112 §7.1.2: <c>*( field-line CRLF ) CRLF</c>), with the
+    /// same field rules as the header section and the limits <see cref="HttpLimits.MaxTrailerSize"/> and
+    /// <see cref="HttpLimits.MaxRequestHeaderCount"/>.
+    /// </summary>
+    /// <param name="reader">The input, positioned just after the last chunk's line; on success advanced past the final CRLF.</param>
+    /// <param name="trailers">Receives the trailer fields (kept apart from the header section, RFC 9110 §6.5.1).</param>
+    /// <returns>
+    /// <see langword="true"/> when the whole section was parsed and consumed; <see langword="false"/> when more data
+    /// is needed, in which case nothing is consumed and <paramref name="trailers"/> is unchanged.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="trailers"/> is null.</exception>
+    /// <exception cref="HttpRequestRejectedException">
+    /// A field line is invalid (400) or the section exceeds the limits (431); fields before the faulty line may already
+    /// have been added to <paramref name="trailers"/>.
+    /// </exception>
+    public bool TryParseTrailers(ref SequenceReader<byte> reader, HttpHeaders trailers)
+    {
+        ArgumentNullException.ThrowIfNull(trailers);
+        if (!TryMeasureFieldSection(
+                reader,
+                _limits.MaxTrailerSize,
+                _limits.MaxRequestHeaderCount,
+                RequestRejectionReason.TrailersTooLarge,
+                RequestRejectionReason.TrailersTooLarge,
+                out int length))
+        {
+            return false;
+        }
+
+        var bytes = reader.UnreadSequence.Slice(0, length);
+        if (bytes.IsSingleSegment)
+        {
+            ParseFieldLines(bytes.FirstSpan, trailers);
+        }
+        else
+        {
+            byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                bytes.CopyTo(rented);
+                ParseFieldLines(rented.AsSpan(0, length), trailers);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        reader.Advance(length);
+        return true;
+    }
+
+    private static bool TrySkipLeadingEmptyLines(ref SequenceReader<byte> probe)
+    {
+        int empty = 0;
+        while (probe.TryPeek(out byte first))
+        {
+            if (first == ByteLF)
+            {
+                // RFC 9112 §2.2: a recipient MAY recognise a single LF as a line terminator; we do not (class remarks).
+                RequestRejection.Throw(RequestRejectionReason.InvalidLineEnding);
+            }
+
+            if (first != ByteCR)
+            {
+                return true;
+            }
+
+            if (!probe.TryPeek(1, out byte second))
+            {
+                return false;
+            }
+
+            if (second != ByteLF)
+            {
+                RequestRejection.Throw(RequestRejectionReason.InvalidLineEnding);
+            }
+
+            // RFC 9112 §2.2: "SHOULD ignore at least one empty line (CRLF) received prior to the request-line".
+            if (++empty > MaxLeadingEmptyLines)
+            {
+                RequestRejection.Throw(RequestRejectionReason.TooManyLeadingEmptyLines);
+            }
+
+            probe.Advance(2);
+        }
+
+        return false;
+    }
+
+    /// <summary>Finds the request line's end within the limit; <paramref name="length"/> includes the CRLF.</summary>
+    private bool TryMeasureRequestLine(SequenceReader<byte> probe, out int length)
+    {
+        length = 0;
+        long max = _limits.MaxRequestLineLength;
+
+        // A line of max bytes has its LF at offset max + 1; searching further is wasted work on a hostile stream.
+        var bounded = new SequenceReader<byte>(probe.UnreadSequence.Slice(0, Math.Min(probe.Remaining, max + 2)));
+        if (!bounded.TryReadTo(out ReadOnlySequence<byte> line, ByteLF))
+        {
+            // No LF within max + 2 bytes: the line is already longer than the limit, whatever follows.
+            if (probe.Remaining >= max + 2)
+            {
+                RequestRejection.Throw(RequestRejectionReason.RequestLineTooLong);
+            }
+
+            return false;
+        }
+
+        if (!EndsWithCR(line))
+        {
+            // A bare LF ends nothing for us, so a line that is already past the limit is refused as too long.
+            RequestRejection.Throw(line.Length > max
+                ? RequestRejectionReason.RequestLineTooLong
+                : RequestRejectionReason.InvalidLineEnding);
+        }
+
+        length = (int)bounded.Consumed;
+        return true;
+    }
+
+    /// <summary>
+    /// Finds the end of a field section (<c>*( field-line CRLF ) CRLF</c>) and enforces its byte and line limits on
+    /// what is buffered, complete or not; <paramref name="length"/> includes the final empty line.
+    /// </summary>
+    private static bool TryMeasureFieldSection(
+        SequenceReader<byte> probe,
+        int maxBytes,
+        int maxCount,
+        RequestRejectionReason tooLarge,
+        RequestRejectionReason tooMany,
+        out int length)
+    {
+        length = 0;
+        var bounded = new SequenceReader<byte>(probe.UnreadSequence.Slice(0, Math.Min(probe.Remaining, maxBytes)));
+        int count = 0;
+        while (true)
+        {
+            if (!bounded.TryReadTo(out ReadOnlySequence<byte> line, ByteLF))
+            {
+                // The section cannot end within maxBytes: refuse now rather than buffer the rest of it.
+                if (probe.Remaining > maxBytes)
+                {
+                    RequestRejection.Throw(tooLarge);
+                }
+
+                return false;
+            }
+
+            if (!EndsWithCR(line))
+            {
+                RequestRejection.Throw(RequestRejectionReason.InvalidLineEnding);
+            }
+
+            if (line.Length == 1)
+            {
+                length = (int)bounded.Consumed;
+                return true;
+            }
+
+            if (++count > maxCount)
+            {
+                RequestRejection.Throw(tooMany);
+            }
+        }
+    }
+
+    private static bool EndsWithCR(in ReadOnlySequence<byte> line)
+    {
+        if (line.IsEmpty)
+        {
+            return false;
+        }
+
+        var last = line.IsSingleSegment ? line.FirstSpan : line.Slice(line.Length - 1).FirstSpan;
+        return last[^1] == ByteCR;
+    }
+
+    private static HttpRequestHead ParseHead(ReadOnlySpan<byte> head, int lineLength)
+    {
+        ParseRequestLine(head[..(lineLength - 2)], out string method, out string target, out HttpVersion version);
+        var headers = new HttpHeaders();
+        ParseFieldLines(head[lineLength..], headers);
+        ValidateHeaderSemantics(headers, version);
+        return new HttpRequestHead(method, target, version, headers);
+    }
+
+    private static void ParseRequestLine(ReadOnlySpan<byte> line, out string method, out string target, out HttpVersion version)
+    {
+        if (line.Contains(ByteCR))
+        {
+            // RFC 9112 §2.2: "A sender MUST NOT generate a bare CR ... a recipient of such a bare CR MUST consider
+            // that element to be invalid or replace each bare CR with SP"; we refuse.
+            RequestRejection.Throw(RequestRejectionReason.InvalidLineEnding);
+        }
+
+        // RFC 9112 §3: request-line = method SP request-target SP HTTP-version. Exactly one SP each: a second SP makes
+        // the target empty or leaves a space in the version, and both are refused below.
+        int firstSpace = line.IndexOf(ByteSpace);
+        if (firstSpace <= 0)
+        {
+            RequestRejection.Throw(RequestRejectionReason.InvalidRequestLine);
+        }
+
+        var methodBytes = line[..firstSpace];
+        if (!HttpSyntax.IsToken(methodBytes))
+        {
+            // RFC 9112 §3.1: method = token.
+            RequestRejection.Throw(RequestRejectionReason.InvalidRequestLine);
+        }
+
+        var rest = line[(firstSpace + 1)..];
+        int secondSpace = rest.IndexOf(ByteSpace);
+        if (secondSpace <= 0)
+        {
+            RequestRejection.Throw(RequestRejectionReason.InvalidRequestLine);
+        }
+
+        var targetBytes = rest[..secondSpace];
+
+        // The version is checked before the target so that an HTTP/2 preface ("PRI * HTTP/2.0") gets 505, not 400.
+        version = ParseVersion(rest[(secondSpace + 1)..]);
+        ValidateTarget(targetBytes, methodBytes);
+
+        method = HttpMethods.TryGetKnownMethod(methodBytes, out var known) ? known : Encoding.ASCII.GetString(methodBytes);
+        target = targetBytes is [ByteSlash] ? "/" : Encoding.ASCII.GetString(targetBytes);
+    }
+
+    private static HttpVersion ParseVersion(ReadOnlySpan<byte> version)
+    {
+        // RFC 9112 §2.3: HTTP-version = HTTP-name "/" DIGIT "." DIGIT; HTTP-name = %s"HTTP" (case-sensitive).
+        if (version.Length != VersionLength
+            || !version.StartsWith("HTTP/"u8)
+            || !char.IsAsciiDigit((char)version[5])
+            || version[6] != ByteDot
+            || !char.IsAsciiDigit((char)version[7]))
+        {
+            RequestRejection.Throw(RequestRejectionReason.InvalidRequestLine);
+        }
+
+        if (version[5] != ByteZero + 1)
+        {
+            // RFC 9110 §15.6.6: 505 "indicates that the server does not support, or refuses to support, the major
+            // version of HTTP that was used in the request message".
+            RequestRejection.Throw(RequestRejectionReason.HttpVersionNotSupported);
+        }
+
+        // RFC 9110 §2.5: a recipient that receives a higher minor version "SHOULD process the message as if it were in
+        // the highest minor version within that major version to which the recipient is conformant", so 1.2–1.9 → 1.1.
+        return version[7] == ByteZero ? HttpVersion.Http10 : HttpVersion.Http11;
+    }
+
+    private static void ValidateTarget(ReadOnlySpan<byte> target, ReadOnlySpan<byte> method)
+    {
+        // RFC 9112 §3.2: no form of request-target has whitespace, controls or a fragment; we also keep it ASCII.
+        if (!HttpSyntax.IsTargetText(target))
+        {
+            RequestRejection.Throw(RequestRejectionReason.InvalidRequestTarget);
+        }
+
+        if (method.SequenceEqual("CONNECT"u8))
+        {
+            // RFC 9112 §3.2.3: "The authority-form of request-target is only used for CONNECT requests"; it is
+            // uri-host ":" port, and a CONNECT target is always in that form.
+            if (!HttpSyntax.IsValidAuthority(target, requirePort: true))
+            {
+                RequestRejection.Throw(RequestRejectionReason.InvalidRequestTarget);
+            }
+
+            return;
+        }
+
+        if (target[0] == ByteSlash)
+        {
+            return; // origin-form (§3.2.1)
+        }
+
+        if (target is [ByteAsterisk])
+        {
+            // RFC 9112 §3.2.4: the asterisk-form "is only used for a server-wide OPTIONS request".
+            if (!method.SequenceEqual("OPTIONS"u8))
+            {
+                RequestRejection.Throw(RequestRejectionReason.InvalidRequestTarget);
+            }
+
+            return;
+        }
+
+        // RFC 9112 §3.2.2: absolute-form = absolute-URI, which starts with scheme ":".
+        if (!HttpSyntax.StartsWithScheme(target))
+        {
+            RequestRejection.Throw(RequestRejectionReason.InvalidRequestTarget);
+        }
+    }
+
+    /// <summary>Parses field lines up to and including the empty line that ends the section; the section is known complete.</summary>
+    private static void ParseFieldLines(ReadOnlySpan<byte> section, HttpHeaders into)
+    {
+        while (true)
+        {
+            int lf = section.IndexOf(ByteLF);
+            Debug.Assert(lf >= 1 && section[lf - 1] == ByteCR, "the section was measured: every line ends with CRLF");
+            var line = section[..(lf - 1)];
+            if (line.IsEmpty)
+            {
+                return;
+            }
+
+            ParseFieldLine(line, into);
+            section = section[(lf + 1)..];
+        }
+    }
+
+    private static void ParseFieldLine(ReadOnlySpan<byte> line, HttpHeaders into)
+    {
+        if (line[0] is ByteSpace or ByteTab)
+        {
+            // RFC 9112 §5.2: "A server that receives an obs-fold in a request message ... MUST either reject the
+            // message by sending a 400 (Bad Request) ... or replace each received obs-fold with one or more SP octets";
+            // §2.2: whitespace between the start-line and the first field line MUST be rejected or consumed. We reject.
+            RequestRejection.Throw(RequestRejectionReason.ObsoleteLineFolding);
+        }
+
+        if (line.Contains(ByteCR))
+        {
+            RequestRejection.Throw(RequestRejectionReason.InvalidLineEnding);
+        }
+
+        // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS.
+        int colon = line.IndexOf(ByteColon);
+        if (colon < 0)
+        {
+            RequestRejection.Throw(RequestRejectionReason.InvalidHeaderValue);
+        }
+
+        var name = line[..colon];
+        if (!HttpSyntax.IsToken(name))
+        {
+            // RFC 9112 §5.1: "A server MUST reject, with a response status code of 400 (Bad Request), any received
+            // request message that contains whitespace between a header field name and colon." Whitespace is not a
+            // tchar, so the token check covers it along with empty and non-token names.
+            RequestRejection.Throw(RequestRejectionReason.InvalidHeaderName);
+        }
+
+        var value = line[(colon + 1)..].Trim(" \t"u8);
+        if (!HttpSyntax.IsFieldValue(value))
+        {
+            // RFC 9110 §5.5: "Field values containing CR, LF, or NUL characters are invalid and dangerous ... a
+            // recipient of CR, LF, or NUL within a field value MUST either reject the message or replace each of those
+            // characters with SP"; other controls are not field-vchar either. We reject all but HTAB.
+            RequestRejection.Throw(RequestRejectionReason.InvalidHeaderValue);
+        }
+
+        into.Add(GetFieldName(name), value.IsEmpty ? string.Empty : Encoding.Latin1.GetString(value));
+    }
+
+    private static string GetFieldName(ReadOnlySpan<byte> name)
+    {
+        // Field names are case-insensitive (RFC 9110 §5.1), so a known name in any case becomes its interned constant.
+        foreach (var known in s_knownFieldNames)
+        {
+            if (known.Length == name.Length && Ascii.EqualsIgnoreCase(name, known))
+            {
+                return known;
+            }
+        }
+
+        return Encoding.ASCII.GetString(name);
+    }
+
+    private static void ValidateHeaderSemantics(HttpHeaders headers, HttpVersion version)
+    {
+        string? host = null;
+        int hosts = 0;
+        for (int i = 0; i < headers.Count; i++)
+        {
+            var (name, value) = headers[i];
+            if (string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase))
+            {
+                hosts++;
+                host = value;
+            }
+            else if (string.Equals(name, "Expect", StringComparison.OrdinalIgnoreCase))
+            {
+                ValidateExpect(value);
+            }
+        }
+
+        // RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message
+        // that lacks a Host header field and to any request message that contains more than one Host header field
+        // line or a Host header field with an invalid field value."
+        if (hosts > 1)
+        {
+            RequestRejection.Throw(RequestRejectionReason.MultipleHosts);
+        }
+
+        if (host is null)
+        {
+            if (version == HttpVersion.Http11)
+            {
+                RequestRejection.Throw(RequestRejectionReason.MissingHost);
+            }
+        }
+        else if (!HttpSyntax.IsValidHost(host))
+        {
+            RequestRejection.Throw(RequestRejectionReason.InvalidHost);
+        }
+    }
+
+    private static void ValidateExpect(string value)
+    {
+        // RFC 9110 §10.1.1: "A server that receives an Expect field value containing a member other than 100-continue
+        // MAY respond with a 417 (Expectation Failed) status code to indicate that the unexpected expectation cannot
+        // be met." Honouring an expectation we do not know would be guessing, so we refuse.
+        var list = new HttpListReader(value);
+        while (list.TryRead(out var member))
+        {
+            if (!member.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
+            {
+                RequestRejection.Throw(RequestRejectionReason.UnsupportedExpectation);
+            }
+        }
+    }
+}
+
+/// <summary>Character classes of RFC 9110 §5.6 and RFC 3986, shared by the HTTP parsers and writers.</summary>
+internal static class HttpSyntax
+{
+    private const string TokenChars = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    // RFC 3986 §2.3 unreserved and §2.2 sub-delims: what a reg-name may hold besides pct-encoded octets.
+    private const string RegNameChars = "-._~!$&'()*+,;=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    private static readonly SearchValues<byte> s_tokenBytes = SearchValues.Create(Encoding.ASCII.GetBytes(TokenChars));
+    private static readonly SearchValues<char> s_tokenChars = SearchValues.Create(TokenChars);
+    private static readonly SearchValues<char> s_regNameChars = SearchValues.Create(RegNameChars);
+    private static readonly SearchValues<char> s_ipLiteralChars = SearchValues.Create(RegNameChars + ":");
+    private static readonly SearchValues<byte> s_fieldValueExcluded = SearchValues.Create(BuildFieldValueExcluded());
+    private static readonly SearchValues<byte> s_targetBytes = SearchValues.Create(BuildTargetBytes());
+
+    /// <summary>RFC 9110 §5.6.2: token = 1*tchar.</summary>
+    public static bool IsToken(ReadOnlySpan<byte> value) => !value.IsEmpty && !value.ContainsAnyExcept(s_tokenBytes);
+
+    /// <summary>RFC 9110 §5.6.2: token = 1*tchar.</summary>
+    public static bool IsToken(ReadOnlySpan<char> value) => !value.IsEmpty && !value.ContainsAnyExcept(s_tokenChars);
+
+    /// <summary>Whether <paramref name="b"/> is a tchar.</summary>
+    public static bool IsTokenByte(byte b) => s_tokenBytes.Contains(b);
+
+    /// <summary>RFC 9110 §5.5: field-vchar, SP and HTAB; every control other than HTAB (and DEL) is refused.</summary>
+    public static bool IsFieldValue(ReadOnlySpan<byte> value) => !value.ContainsAny(s_fieldValueExcluded);
+
+    /// <summary>Visible ASCII except <c>#</c>: the bytes any request-target form may hold.</summary>
+    public static bool IsTargetText(ReadOnlySpan<byte> value) => !value.IsEmpty && !value.ContainsAnyExcept(s_targetBytes);
+
+    /// <summary>RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), followed by ":".</summary>
+    public static bool StartsWithScheme(ReadOnlySpan<byte> target)
+    {
+        if (target.IsEmpty || !char.IsAsciiLetter((char)target[0]))
+        {
+            return false;
+        }
+
+        for (int i = 1; i < target.Length; i++)
+        {
+            byte b = target[i];
+            if (b == (byte)':')
+            {
+                return true;
+            }
+
+            if (!char.IsAsciiLetterOrDigit((char)b) && b is not ((byte)'+' or (byte)'-' or (byte)'.'))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>RFC 9110 §7.2: Host = uri-host [ ":" port ], or empty when the target has no authority.</summary>
+    public static bool IsValidHost(ReadOnlySpan<char> value) => value.IsEmpty || IsValidAuthority(value, requirePort: false);
+
+    /// <summary>The authority-form of RFC 9112 §3.2.3 (<paramref name="requirePort"/>) or a Host value.</summary>
+    public static bool IsValidAuthority(ReadOnlySpan<byte> value, bool requirePort)
+    {
+        Span<char> chars = value.Length <= 256 ? stackalloc char[value.Length] : new char[value.Length];
+        for (int i = 0; i < value.Length; i++)
+        {
+            chars[i] = (char)value[i];
+        }
+
+        return IsValidAuthority(chars, requirePort);
+    }
+
+    /// <summary>uri-host [ ":" port ] with a non-empty host; a present ":" needs 1–5 digits up to 65535.</summary>
+    /// <remarks>
+    /// RFC 3986 allows an empty port after ":"; like Ktor we refuse it, since "host:" is more likely a truncation or a
+    /// probe than a client's intent, and it costs nothing to a conforming client.
+    /// </remarks>
+    public static bool IsValidAuthority(ReadOnlySpan<char> value, bool requirePort)
+    {
+        ReadOnlySpan<char> port;
+        if (value.StartsWith('['))
+        {
+            // RFC 3986 §3.2.2: IP-literal = "[" ( IPv6address / IPvFuture ) "]".
+            int close = value.IndexOf(']');
+            if (close < 2 || value[1..close].ContainsAnyExcept(s_ipLiteralChars))
+            {
+                return false;
+            }
+
+            var after = value[(close + 1)..];
+            if (after.IsEmpty)
+            {
+                return !requirePort;
+            }
+
+            if (after[0] != ':')
+            {
+                return false;
+            }
+
+            port = after[1..];
+        }
+        else
+        {
+            int colon = value.IndexOf(':');
+            var host = colon < 0 ? value : value[..colon];
+            if (host.IsEmpty || !IsRegName(host))
+            {
+                return false;
+            }
+
+            if (colon < 0)
+            {
+                return !requirePort;
+            }
+
+            port = value[(colon + 1)..];
+        }
+
+        if (port.IsEmpty || port.Length > 5 || !port.ContainsOnlyAsciiDigits())
+        {
+            return false;
+        }
+
+        return int.Parse(port, System.Globalization.CultureInfo.InvariantCulture) <= 65535;
+    }
+
+    /// <summary>The value of a hex digit, or -1.</summary>
+    public static int HexValue(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
+
+    private static bool ContainsOnlyAsciiDigits(this ReadOnlySpan<char> value)
+    {
+        foreach (char c in value)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsRegName(ReadOnlySpan<char> host)
+    {
+        // RFC 3986 §3.2.2: reg-name = *( unreserved / pct-encoded / sub-delims ); IPv4 addresses fit it too.
+        for (int i = 0; i < host.Length; i++)
+        {
+            char c = host[i];
+            if (c == '%')
+            {
+                if (i + 2 >= host.Length || !char.IsAsciiHexDigit(host[i + 1]) || !char.IsAsciiHexDigit(host[i + 2]))
+                {
+                    return false;
+                }
+
+                i += 2;
+            }
+            else if (!s_regNameChars.Contains(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static byte[] BuildFieldValueExcluded()
+    {
+        var excluded = new System.Collections.Generic.List<byte>();
+        for (int b = 0; b < 0x20; b++)
+        {
+            if (b != '\t')
+            {
+                excluded.Add((byte)b);
+            }
+        }
+
+        excluded.Add(0x7F);
+        return excluded.ToArray();
+    }
+
+    private static byte[] BuildTargetBytes()
+    {
+        var allowed = new System.Collections.Generic.List<byte>();
+        for (int b = 0x21; b <= 0x7E; b++)
+        {
+            if (b != '#')
+            {
+                allowed.Add((byte)b);
+            }
+        }
+
+        return allowed.ToArray();
+    }
+}
+
+/// <summary>
+/// Reads the members of a comma-separated list field value (RFC 9110 §5.6.1), trimmed of OWS, skipping empty members,
+/// and not splitting inside quoted strings.
+/// </summary>
+internal ref struct HttpListReader
+{
+    private ReadOnlySpan<char> _rest;
+
+    public HttpListReader(ReadOnlySpan<char> value) => _rest = value;
+
+    public bool TryRead(out ReadOnlySpan<char> member)
+    {
+        while (!_rest.IsEmpty)
+        {
+            int end = FindComma(_rest);
+            member = _rest[..end].Trim(" \t");
+            _rest = end < _rest.Length ? _rest[(end + 1)..] : default;
+            if (!member.IsEmpty)
+            {
+                return true;
+            }
+        }
+
+        member = default;
+        return false;
+    }
+
+    private static int FindComma(ReadOnlySpan<char> value)
+    {
+        bool quoted = false;
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (quoted)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                return i;
+            }
+        }
+
+        return value.Length;
+    }
+}
