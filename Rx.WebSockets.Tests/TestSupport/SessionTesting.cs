@@ -18,7 +18,7 @@ public static class SessionTesting
     public static Task Within(this Task task) => task.WaitAsync(EventTimeout);
 
     /// <summary>The first value of a hot observable, subscribed now: call before triggering the event.</summary>
-    public static Task<T> Next<T>(this IObservable<T> source) => source.FirstAsync().ToTask().WaitAsync(EventTimeout);
+    public static Task<T> FirstValue<T>(this IObservable<T> source) => source.FirstAsync().ToTask().WaitAsync(EventTimeout);
 
     /// <summary>The error Incoming (or any observable) ends with, subscribed now.</summary>
     public static async Task<Exception?> Termination<T>(this IObservable<T> source)

@@ -542,16 +542,12 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
                 }
 
                 var flush = await output.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCanceled)
-                {
-                    break; // the close timer gave up on a peer that does not read
-                }
-
+                // The bytes are committed to the transport even when the flush was cancelled: they count as written.
                 Queue.OnWritten(batch);
                 batch.Clear();
-                if (flush.IsCompleted)
+                if (flush.IsCanceled || flush.IsCompleted)
                 {
-                    break; // the peer stopped reading altogether
+                    break; // the close timer gave up on a peer that does not read, or the peer stopped reading altogether
                 }
             }
         }

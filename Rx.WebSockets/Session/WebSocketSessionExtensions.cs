@@ -85,8 +85,16 @@ public static class WebSocketSessionExtensions
         ArgumentNullException.ThrowIfNull(handler);
         return Observable.Create<CloseReason>(observer =>
         {
-            var closed = session.Closed.Subscribe(observer);
             var handling = new SingleAssignmentDisposable();
+            // The session's end ends the handler too: no subscription of the handler outlives the session.
+            var closed = session.Closed.Subscribe(
+                observer.OnNext,
+                observer.OnError,
+                () =>
+                {
+                    handling.Dispose();
+                    observer.OnCompleted();
+                });
             IObservable<Unit> work;
             try
             {
