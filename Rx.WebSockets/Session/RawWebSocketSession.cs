@@ -63,10 +63,10 @@ internal sealed class RawWebSocketSession : WebSocketSessionBase
                 break;
         }
 
-        await DeliverAsync(frame).ConfigureAwait(false);
         if (frame is CloseFrame close)
         {
-            // No automatic reply: the application answers through Outgoing. The timer bounds how long it may take.
+            // No automatic reply: the application answers through Outgoing. The timer bounds how long it may take; it is
+            // armed before the Close is delivered, so an observer that reacts to the Close sees the session's final state.
             if (Handshake.OnCloseReceived(close.Reason, out _) == CloseDecision.Reply)
             {
                 ArmCloseTimer();
@@ -74,6 +74,8 @@ internal sealed class RawWebSocketSession : WebSocketSessionBase
 
             StopReading(null);
         }
+
+        await DeliverAsync(frame).ConfigureAwait(false);
     }
 
     protected override void OnApplicationFrame(Frame frame)
