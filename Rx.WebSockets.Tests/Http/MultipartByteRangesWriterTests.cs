@@ -11,7 +11,7 @@ namespace Rx.WebSockets.Tests.Http;
 public sealed class MultipartByteRangesWriterTests
 {
     private const string Content = "0123456789abcdef";
-    private const string Boundary = "ktor-boundary-000102030405060708090a0b0c0d0e0f";
+    private const string Boundary = "rxws-boundary-000102030405060708090a0b0c0d0e0f";
 
     private static readonly ByteRange[] s_twoRanges = { new(1, 3), new(5, 6) };
 
@@ -127,7 +127,7 @@ public sealed class MultipartByteRangesWriterTests
     public void CreateBoundary_SixteenBytes_IsPrefixAndLowercaseHex()
     {
         var bytes = Enumerable.Range(0, 16).Select(i => (byte)(i * 17)).ToArray();
-        Assert.Equal("ktor-boundary-00112233445566778899aabbccddeeff", MultipartByteRangesWriter.CreateBoundary(bytes));
+        Assert.Equal("rxws-boundary-00112233445566778899aabbccddeeff", MultipartByteRangesWriter.CreateBoundary(bytes));
         Assert.True(MultipartBoundary.IsValid(MultipartByteRangesWriter.CreateBoundary(bytes)));
         Assert.Throws<ArgumentException>(() => MultipartByteRangesWriter.CreateBoundary(new byte[15]));
     }

@@ -18,7 +18,7 @@ namespace Rx.WebSockets.Http.Ranges;
 public static class MultipartByteRangesWriter
 {
     /// <summary>The prefix of boundaries made by <see cref="CreateBoundary"/>, as Ktor's PartialContent plugin.</summary>
-    public const string BoundaryPrefix = "ktor-boundary-";
+    public const string BoundaryPrefix = "rxws-boundary-";
 
     /// <summary>How many random bytes <see cref="CreateBoundary"/> takes (they become 32 hex digits).</summary>
     public const int BoundaryRandomBytes = 16;
@@ -40,7 +40,7 @@ public static class MultipartByteRangesWriter
 
     /// <summary>Makes a boundary: <see cref="BoundaryPrefix"/> followed by the 16 bytes as 32 lowercase hex digits.</summary>
     /// <param name="random">Exactly 16 bytes; a server takes them from <c>RandomNumberGenerator</c> (this layer has no randomness of its own, so tests can pass fixed bytes).</param>
-    /// <returns>The boundary, e.g. <c>ktor-boundary-000102030405060708090a0b0c0d0e0f</c>.</returns>
+    /// <returns>The boundary, e.g. <c>rxws-boundary-000102030405060708090a0b0c0d0e0f</c>.</returns>
     /// <exception cref="ArgumentException"><paramref name="random"/> is not 16 bytes long.</exception>
     public static string CreateBoundary(ReadOnlySpan<byte> random)
     {
