@@ -565,9 +565,11 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
             await output.CompleteAsync().ConfigureAwait(false);
             if (transportError is not null || !closeWritten)
             {
-                // Without our Close on the wire there is nothing left to wait for on the read side either.
+                // Without our Close on the wire there is nothing left to wait for on the read side either; starting the
+                // (stopped) read loop lets the session end even if the application never started it.
                 Handshake.OnEndOfStream();
                 StopReading(error);
+                Start();
             }
         }
     }
