@@ -1,3 +1,5 @@
+using System.IO.Pipelines;
+using System.Linq;
 using System.Reactive.Linq;
 using System.Text;
 using System.Threading.Tasks;
@@ -25,6 +27,39 @@ public class KeepAliveSessionTests
 
         Assert.Equal(Frame.Pong(Encoding.ASCII.GetBytes("are you there")), await peer.ReceiveFrameAsync());
         Assert.Equal(Frame.Ping(Encoding.ASCII.GetBytes("are you there")), await seen);
+    }
+
+    [Fact]
+    public async Task Ponger_PongOvertakesDataFramesQueuedBehindASlowPeer()
+    {
+        // A frame larger than the pipe's pause threshold blocks the server's flush until the peer reads.
+        var transport = new InMemoryTransport(new PipeOptions(pauseWriterThreshold: 256, resumeWriterThreshold: 128, useSynchronizationContext: false));
+        var server = WebSocketSession.Create(transport.Server, Side.Server, new WebSocketOptions { PingInterval = null }, new TestScheduler());
+        var peer = new WebSocketTestPeer(transport.Client, Side.Client);
+        var pinged = server.Pings.FirstValue();
+        server.Start();
+        server.Send(new byte[300]);
+        var peek = await transport.Client.Input.ReadAsync().AsTask().Within();
+        // Consume and examine nothing: examined bytes would release the pipe's backpressure; this way the flush stays blocked.
+        transport.Client.Input.AdvanceTo(peek.Buffer.Start);
+
+        for (int i = 0; i < 20; i++)
+        {
+            server.Send(new byte[] { (byte)i });
+        }
+
+        await peer.SendAsync(Frame.Ping(new byte[] { 42 }));
+        await pinged; // the ponger has queued its pong by now, behind the blocked flush and ahead of the 20 data frames
+
+        var frames = new System.Collections.Generic.List<Frame>();
+        for (int i = 0; i < 22; i++)
+        {
+            frames.Add(await peer.ReceiveFrameAsync());
+        }
+
+        Assert.Equal(300, frames[0].Payload.Length);
+        Assert.Equal(Frame.Pong(new byte[] { 42 }), frames[1]);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (byte)i), frames.Skip(2).Select(f => f.Payload.Span[0]));
     }
 
     [Fact]
