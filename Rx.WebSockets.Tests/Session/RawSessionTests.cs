@@ -92,5 +92,7 @@ public class RawSessionTests
         Assert.Equal(Frame.Ping(new byte[] { 1 }), await ping);
         Assert.Equal(Frame.Pong(new byte[] { 2 }), await pong);
         Assert.Null(server.PingInterval);
+        Assert.Throws<NotSupportedException>(() => server.PingInterval = TimeSpan.FromSeconds(1));
+        server.PingIntervalMillis = 0; // disabling what is already off is fine
     }
 }

@@ -68,9 +68,11 @@ public interface IWebSocketSession : IAsyncDisposable
 
     /// <summary>
     /// How often the pinger pings the peer; <see langword="null"/> disables it. Setting it on a live session restarts
-    /// the pinger, whose first ping is one interval later. Pings from the peer are answered whatever this is.
+    /// the pinger, whose first ping is one interval later. Pings from the peer are answered whatever this is. A raw session
+    /// has no pinger: its value is always null.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value set is zero or negative.</exception>
+    /// <exception cref="NotSupportedException">A non-null value is set on a raw session.</exception>
     TimeSpan? PingInterval { get; set; }
 
     /// <summary><see cref="PingInterval"/> in milliseconds (Ktor's <c>pingIntervalMillis</c>): 0 when disabled; setting 0 or -1 disables.</summary>

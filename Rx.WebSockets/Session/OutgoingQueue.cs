@@ -213,12 +213,13 @@ internal sealed class OutgoingQueue
             Signal();
         }
 
-        Drop(dropped, null);
+        Drop(dropped, new ConnectionClosedException(null, close.Reason));
         return true;
     }
 
     /// <summary>Refuses new data-lane frames without queueing anything (a failing Close goes on the control lane).</summary>
-    public void Seal()
+    /// <param name="reason">What frames waiting for room fault with.</param>
+    public void Seal(Exception reason)
     {
         List<OutgoingItem> dropped;
         lock (_gate)
@@ -227,7 +228,7 @@ internal sealed class OutgoingQueue
             dropped = DrainWaiting();
         }
 
-        Drop(dropped, null);
+        Drop(dropped, reason);
     }
 
     /// <summary>Queues a frame of the session's own (pong, ping, failing Close) on the control lane.</summary>

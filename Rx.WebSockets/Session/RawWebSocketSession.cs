@@ -28,15 +28,16 @@ internal sealed class RawWebSocketSession : WebSocketSessionBase
     {
     }
 
-    /// <summary>Always null: a raw session has no pinger (the value is kept for parity and ignored).</summary>
+    /// <summary>Always null: a raw session has no pinger (Ktor's raw session has no ping settings at all).</summary>
+    /// <exception cref="NotSupportedException">A non-null value is set.</exception>
     public override TimeSpan? PingInterval
     {
         get => null;
         set
         {
-            if (value is { } v && v <= TimeSpan.Zero)
+            if (value is not null)
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Use null to disable the pinger.");
+                throw new NotSupportedException("A raw session has no pinger; wire KeepAlive.Pinger yourself, or use a default session.");
             }
         }
     }

@@ -290,7 +290,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     {
         if (Handshake.TryFail(reason, out var frame))
         {
-            Queue.Seal();
+            Queue.Seal(new ConnectionClosedException(null, reason));
             if (frame is not null)
             {
                 Queue.PostControl(frame);
@@ -327,7 +327,14 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         }
 
         _readCancellation.Cancel();
-        _transport.Input.CancelPendingRead();
+        try
+        {
+            _transport.Input.CancelPendingRead();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // The read loop completed the reader in the meantime: nothing is pending.
+        }
     }
 
     /// <summary>Arms the close timeout: when it expires the transport is closed whatever state the handshake is in.</summary>
@@ -352,8 +359,15 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         var error = ClosedError();
         StopReading(error);
         Queue.Abort(error);
-        // A flush blocked on a peer that does not read must give up, or the write loop would never end.
-        _transport.Output.CancelPendingFlush();
+        try
+        {
+            // A flush blocked on a peer that does not read must give up, or the write loop would never end.
+            _transport.Output.CancelPendingFlush();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // The writer was already completed: nothing is blocked.
+        }
     }
 
     private ConnectionClosedException ClosedError(Exception? inner = null) => new(Handshake.Received, Handshake.Sent, inner);
