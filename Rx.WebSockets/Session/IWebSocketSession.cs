@@ -50,8 +50,10 @@ public interface IWebSocketSession : IAsyncDisposable
     /// "Internal error" (the exception text is never sent to the peer).
     /// </summary>
     /// <remarks>
-    /// Frames are written in the order given. Past <see cref="FrameLimits.MaxOutgoingBufferSize"/> unwritten bytes the
-    /// session fails with 1008. A frame that is not written because the session ended first is counted in
+    /// Frames are written in the order given. Past <see cref="FrameLimits.MaxOutgoingBufferSize"/> queued payload bytes the
+    /// session fails with 1008 (<see cref="OutgoingOverflowPolicy"/>). The write loop moves frames from that buffer into the
+    /// transport in batches of up to 64 KiB, so the bytes held for a peer that does not read are bounded by the limit,
+    /// plus one batch, plus what the transport itself buffers (a pipe's pause threshold). A frame that is not written because the session ended first is counted in
     /// <see cref="UnsentFrameCount"/>. A Close frame starts the closing handshake with its reason.
     /// </remarks>
     IObserver<Frame> Outgoing { get; }

@@ -291,13 +291,11 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         if (Handshake.TryFail(reason, out var frame))
         {
             Queue.Seal(new ConnectionClosedException(null, reason));
+            // A null frame means our Close was already queued or written: nothing may follow it, and the write loop
+            // ends after it.
             if (frame is not null)
             {
                 Queue.PostControl(frame);
-            }
-            else
-            {
-                // Our Close was already queued or written: nothing may follow it, and the write loop ends after it.
             }
 
             ArmCloseTimer(); // bounds the time the Close may take to be written to a peer that does not read
@@ -412,7 +410,8 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
 
                 if (result.IsCompleted)
                 {
-                    OnEndOfStream(buffer.Slice(consumed).Length);
+                    // Bytes left over are a frame cut short by the end of the stream: still "closed without a Close frame".
+                    OnEndOfStream();
                     break;
                 }
             }
@@ -461,10 +460,8 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         return null;
     }
 
-    private void OnEndOfStream(long leftover)
+    private void OnEndOfStream()
     {
-        // Leftover bytes are a frame cut short by the end of the stream: still "closed without a Close frame".
-        _ = leftover;
         if (Handshake.OnEndOfStream() == CloseDecision.Abnormal)
         {
             var error = ClosedError();
