@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Reactive.Concurrency;
 using System.Threading;
 using System.Threading.Tasks;
 using Rx.WebSockets.Http;
@@ -7,6 +8,7 @@ using HttpVersion = Rx.WebSockets.Http.HttpVersion;
 using Rx.WebSockets.Http.Body;
 using Rx.WebSockets.Protocol.Handshake;
 using Rx.WebSockets.Server.Internal;
+using Rx.WebSockets.Session;
 
 namespace Rx.WebSockets.Server;
 
@@ -78,6 +80,66 @@ public sealed class HttpExchange
     /// <summary>The chunked body's trailer fields, once the body has been read to its end; empty otherwise.</summary>
     public HttpHeaders RequestTrailers => _body.Trailers;
 
+    /// <summary>
+    /// Accepts the WebSocket upgrade (RFC 6455 §4.2.2): validates the handshake with <see cref="ServerHandshake"/>,
+    /// sends <c>101 Switching Protocols</c> once every earlier response on the connection has been sent, and hands
+    /// the connection — including bytes the client sent right after the request — to a new default session.
+    /// </summary>
+    /// <param name="options">Subprotocols, allowed origins, limits, keep-alive and close timeouts of the session.</param>
+    /// <param name="scheduler">The session's scheduler (pinger, close timeout); <see cref="Scheduler.Default"/> when null.</param>
+    /// <returns>The session; writing has started, reading starts with <see cref="IWebSocketSession.Start"/> (or <c>Run</c>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="HandshakeRejectedException">
+    /// The handshake is invalid (not an upgrade, wrong version or key, forbidden origin ...); the response with its
+    /// status (400, 403, 405, 426) has been sent and the connection closes after it.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The response has started, or the request has a body that was not read.</exception>
+    /// <exception cref="System.IO.IOException">The connection ended before the 101 response was sent.</exception>
+    /// <remarks>
+    /// The connection stops parsing HTTP at this request: upgrade requests are never handled concurrently with
+    /// other requests, so the 101 is the last HTTP response on the connection. On server shutdown the session is
+    /// closed with 1001 (Going Away).
+    /// </remarks>
+    public async ValueTask<IWebSocketServerSession> AcceptWebSocketAsync(WebSocketOptions options, IScheduler? scheduler = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (Response.HasStarted)
+        {
+            throw new InvalidOperationException("The response has started; the request can no longer be upgraded.");
+        }
+
+        if (!_body.IsConsumed)
+        {
+            // The session would read the body's bytes as frames.
+            throw new InvalidOperationException("A request whose body has not been read cannot be upgraded.");
+        }
+
+        var handshake = ServerHandshake.Accept(Request, options);
+        if (!handshake.IsAccepted)
+        {
+            // RFC 9110 §6.6.1: a Date in every non-1xx response.
+            handshake.Response.Headers.Add("Date", Date);
+            await Response.WriteFinalAsync(handshake.Write, upgrades: false, closes: true).ConfigureAwait(false);
+            throw new HandshakeRejectedException(handshake.StatusCode, handshake.RejectionReason ?? "The WebSocket handshake was refused.");
+        }
+
+        var transport = _connection.PrepareUpgrade();
+        await Response.WriteFinalAsync(handshake.Write, upgrades: true, closes: false).ConfigureAwait(false);
+        // The write loop sends the 101 after the responses before it, then stops writing: from then on the
+        // session is the only writer of the connection.
+        await Outgoing.Written.ConfigureAwait(false);
+        if (!Outgoing.WasSent)
+        {
+            throw new System.IO.IOException("The connection ended before the WebSocket handshake response was sent.");
+        }
+
+        var call = new WebSocketCall(Request, RemoteEndPoint, LocalEndPoint);
+        var session = WebSocketSession.CreateServerSession(
+            transport, options, scheduler ?? Scheduler.Default, call, _connection.Context.Services, handshake.SubProtocol);
+        _connection.OnUpgraded(session);
+        return session;
+    }
+
     internal OutgoingResponse Outgoing { get; }
 
     internal RequestBodyReader BodyReader => _body;
@@ -95,7 +157,8 @@ public sealed class HttpExchange
         || (_handlerReturned && !_body.IsConsumed && _body.RemainingLength > _connection.Context.Limits.MaxDrainSize);
 
     /// <summary>Whether the connection can carry the next request once this exchange is done.</summary>
-    internal bool CanContinue => _keepAlive && !_unusable && !_body.HasFailed && _body.IsConsumed && !Outgoing.ClosesConnection;
+    internal bool CanContinue =>
+        _keepAlive && !_unusable && !_body.HasFailed && _body.IsConsumed && !Outgoing.ClosesConnection && !Outgoing.Upgrades;
 
     internal void MarkConnectionUnusable() => _unusable = true;
 

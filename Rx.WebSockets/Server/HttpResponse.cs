@@ -168,6 +168,34 @@ public sealed class HttpResponse
         }
     }
 
+    /// <summary>
+    /// Writes a complete response produced elsewhere (the handshake's 101 or its rejection) in place of this one.
+    /// </summary>
+    /// <param name="write">Writes the head and body.</param>
+    /// <param name="upgrades">Whether it is a 101: the connection leaves HTTP once it is sent.</param>
+    /// <param name="closes">Whether it closes the connection.</param>
+    internal async Task WriteFinalAsync(Action<IBufferWriter<byte>> write, bool upgrades, bool closes)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_state != State.NotStarted)
+            {
+                throw new InvalidOperationException("The response has started; the request can no longer be upgraded.");
+            }
+
+            write(_outgoing.Writer);
+            _state = State.Completed;
+            _outgoing.Upgrades = upgrades;
+            _outgoing.ClosesConnection = closes;
+            await _outgoing.Writer.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     /// <summary>Ends the response after the handler returned (or threw <paramref name="handlerError"/>).</summary>
     internal async Task CompleteCoreAsync(Exception? handlerError)
     {

@@ -201,6 +201,12 @@ public sealed record HttpServerSettings
         }
     }
 
+    /// <summary>
+    /// The services handed to WebSocket sessions as <see cref="Session.IWebSocketServerSession.Application"/> (Ktor's
+    /// <c>application</c>). Default null: sessions get a provider that resolves nothing.
+    /// </summary>
+    public IServiceProvider? Services { get; init; }
+
     private static TimeSpan CheckTimeout(TimeSpan value, [System.Runtime.CompilerServices.CallerMemberName] string name = "")
     {
         if (value != Timeout.InfiniteTimeSpan && value <= TimeSpan.Zero)

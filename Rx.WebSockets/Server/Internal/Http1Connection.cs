@@ -55,6 +55,8 @@ internal sealed class Http1Connection : IServerConnection
     private readonly TimeoutHandle _idleTimeout;
     private readonly TimeoutHandle _headTimeout;
     private readonly List<Task> _handlers = new();
+    private UpgradedTransport? _upgraded;
+    private Rx.WebSockets.Session.IWebSocketSession? _session;
     private readonly object _gate = new();
     private int _inFlight;
     private bool _waitingIdle;
@@ -126,7 +128,17 @@ internal sealed class Http1Connection : IServerConnection
         await writing.ConfigureAwait(false);
         _idleTimeout.Stop();
         _headTimeout.Stop();
-        await CloseAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _upgraded) is { } upgraded && !_transport.IsAborted)
+        {
+            // The session owns the pipes now; the socket closes once it has completed both.
+            await upgraded.Completion.ConfigureAwait(false);
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            await CloseAsync().ConfigureAwait(false);
+        }
+
         // A handler still running (its response was dropped, or it outlives a response it completed early) sees the
         // connection as gone.
         CancelAborted();
@@ -146,6 +158,29 @@ internal sealed class Http1Connection : IServerConnection
 
         CancelQuietly(_stopReading);
         CancelQuietly(_lingering);
+        if (Volatile.Read(ref _session) is { } session)
+        {
+            // RFC 6455 §7.4.1: 1001 "indicates that an endpoint is "going away", such as a server going down".
+            Rx.WebSockets.Session.WebSocketSessionExtensions.Close(session, CloseReason.GoingAway);
+        }
+    }
+
+    /// <summary>Hands the connection's pipes to the protocol that replaces HTTP; called before the 101 is queued.</summary>
+    public UpgradedTransport PrepareUpgrade()
+    {
+        var upgraded = new UpgradedTransport(_transport);
+        Volatile.Write(ref _upgraded, upgraded);
+        return upgraded;
+    }
+
+    /// <summary>Records the session that took the connection over, to close it on shutdown.</summary>
+    public void OnUpgraded(Rx.WebSockets.Session.IWebSocketSession session)
+    {
+        Volatile.Write(ref _session, session);
+        if (IsStopping)
+        {
+            Rx.WebSockets.Session.WebSocketSessionExtensions.Close(session, CloseReason.GoingAway);
+        }
     }
 
     public void Abort()
@@ -409,14 +444,11 @@ internal sealed class Http1Connection : IServerConnection
         bool open = true;
         await foreach (var response in _responses.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            bool sent = false;
             if (open)
             {
-                open = await CopyResponseAsync(response, output).ConfigureAwait(false);
-                if (open && (response.ClosesConnection || response.Upgrades))
-                {
-                    open = false;
-                }
-
+                sent = await CopyResponseAsync(response, output).ConfigureAwait(false);
+                open = sent && !response.ClosesConnection && !response.Upgrades;
                 if (!open)
                 {
                     StopReading();
@@ -429,7 +461,7 @@ internal sealed class Http1Connection : IServerConnection
                 await response.Reader.CompleteAsync().ConfigureAwait(false);
             }
 
-            response.SetWritten();
+            response.SetWritten(sent);
             lock (_gate)
             {
                 _inFlight--;

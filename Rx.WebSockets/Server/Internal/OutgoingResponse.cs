@@ -77,6 +77,14 @@ internal sealed class OutgoingResponse
         return response;
     }
 
-    /// <summary>Marks the response as sent or dropped.</summary>
-    public void SetWritten() => _written.TrySetResult();
+    /// <summary>Whether the write loop sent the whole response (false when it was dropped or the connection failed).</summary>
+    public bool WasSent { get; private set; }
+
+    /// <summary>Marks the response as sent (<paramref name="sent"/>) or dropped.</summary>
+    /// <param name="sent">Whether every byte reached the transport.</param>
+    public void SetWritten(bool sent)
+    {
+        WasSent = sent;
+        _written.TrySetResult();
+    }
 }

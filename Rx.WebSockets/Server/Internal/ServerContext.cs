@@ -12,6 +12,7 @@ internal sealed class ServerContext
         Timeouts = timeouts;
         Parser = new HttpRequestParser(settings.Limits);
         Date = new DateHeader(settings.TimeProvider);
+        Services = settings.Services ?? EmptyServiceProvider.Instance;
     }
 
     public HttpServerSettings Settings { get; }
@@ -23,4 +24,13 @@ internal sealed class ServerContext
     public TimeoutQueue Timeouts { get; }
 
     public DateHeader Date { get; }
+
+    public IServiceProvider Services { get; }
+
+    private sealed class EmptyServiceProvider : IServiceProvider
+    {
+        public static readonly EmptyServiceProvider Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
 }
