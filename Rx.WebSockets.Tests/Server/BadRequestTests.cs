@@ -135,6 +135,30 @@ public sealed class BadRequestTests
     }
 
     [Fact]
+    public async Task Handler_SetsAHeaderThatCannotBeWritten_500_AndTheConnectionServesTheNextRequest()
+    {
+        await using var server = LoopbackServer.Start(exchange =>
+        {
+            if (exchange.Request.Path == "/split")
+            {
+                // CR LF in a value would let the handler inject a header or a second response (response splitting).
+                exchange.Response.Headers.Add("X-Echo", "a\r\nSet-Cookie: stolen=1");
+            }
+
+            exchange.Response.Write("fine");
+            return ValueTask.CompletedTask;
+        });
+        await using var client = await server.ConnectAsync();
+
+        await client.Send("GET /split HTTP/1.1", "Host: x", "", "", "GET /next HTTP/1.1", "Host: x", "", "");
+
+        await client.Receive(
+            "HTTP/1.1 500 Internal Server Error", LoopbackServer.Date, "Content-Type: text/plain; charset=utf-8",
+            "Content-Length: 21", "", "Internal Server Error");
+        await client.Receive("HTTP/1.1 200 OK", LoopbackServer.Date, "Content-Length: 4", "", "fine");
+    }
+
+    [Fact]
     public async Task Handler_ThrowsAfterTheResponseStarted_ConnectionIsReset()
     {
         await using var server = LoopbackServer.Start(async exchange =>

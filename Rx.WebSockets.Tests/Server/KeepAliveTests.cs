@@ -143,6 +143,22 @@ public sealed class KeepAliveTests
         await client.Receive("HTTP/1.1 200 OK", LoopbackServer.Date, "Content-Type: text/plain", "Content-Length: 5", "", "hello");
     }
 
+    [Fact]
+    public async Task Head_StreamedResponse_SaysChunkedButSendsNoChunks()
+    {
+        await using var server = LoopbackServer.Start(async exchange =>
+        {
+            await exchange.Response.WriteAsync("hello"u8.ToArray());
+            await exchange.Response.WriteAsync("world"u8.ToArray());
+        });
+        await using var client = await server.ConnectAsync();
+
+        await client.Send("HEAD / HTTP/1.1", "Host: x", "", "", "GET / HTTP/1.1", "Host: x", "", "");
+
+        await client.Receive("HTTP/1.1 200 OK", LoopbackServer.Date, "Transfer-Encoding: chunked", "", "");
+        await client.Receive("HTTP/1.1 200 OK", LoopbackServer.Date, "Transfer-Encoding: chunked", "", "5", "hello", "5", "world", "0", "", "");
+    }
+
     [Theory]
     [InlineData(204, "No Content")]
     [InlineData(304, "Not Modified")]

@@ -217,11 +217,21 @@ public sealed class HttpResponse
             {
                 // Nothing was flushed, so everything written is still buffered: the whole body is known and goes out
                 // with its length (RFC 9112 §6.2).
-                WriteHeadLocked(Headers, knownLength: _unflushed.Writer.UnflushedBytes);
+                try
+                {
+                    WriteHeadLocked(Headers, knownLength: _unflushed.Writer.UnflushedBytes);
+                }
+                catch (InvalidOperationException e)
+                {
+                    // A header the handler set cannot be written (not a token, CR/LF in a value, a bad Content-Length).
+                    // Nothing reached the wire, so the client gets a 500 like for any other handler bug.
+                    FailLocked(e);
+                    return;
+                }
             }
 
             MoveUnflushedLocked();
-            if (_framing == Framing.Chunked)
+            if (_framing == Framing.Chunked && !_discardBody)
             {
                 ChunkedEncoder.WriteLastChunk(_outgoing.Writer);
             }

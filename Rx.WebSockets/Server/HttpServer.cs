@@ -189,9 +189,20 @@ public sealed class HttpServer : IAsyncDisposable
 
     private void OnAccepted(Socket socket)
     {
-        socket.NoDelay = true;
-        var transport = new SocketTransport(socket, _transportOptions);
+        SocketTransport transport;
         IServerConnection connection;
+        try
+        {
+            socket.NoDelay = true;
+            transport = new SocketTransport(socket, _transportOptions);
+        }
+        catch (SocketException)
+        {
+            // The client reset the connection between accept and set-up: it costs only itself.
+            socket.Dispose();
+            return;
+        }
+
         try
         {
             connection = _connectionFactory(transport);
