@@ -70,8 +70,30 @@ public sealed class FrameRoundTripTests
         Assert.True(coverage.SplitCharacters > 100, $"seed {Seed}: only {coverage.SplitCharacters} UTF-8 characters split across fragments");
         Assert.True(coverage.ControlsInsideMessages > 1000, $"seed {Seed}: only {coverage.ControlsInsideMessages} control frames between fragments");
         Assert.True(coverage.CloseFrames > 100, $"seed {Seed}: only {coverage.CloseFrames} Close frames");
+        Assert.True(coverage.FramesAfterClose > 100, $"seed {Seed}: only {coverage.FramesAfterClose} frames after a Close frame");
         Assert.True(coverage.Rsv1Messages > 100, $"seed {Seed}: only {coverage.Rsv1Messages} messages with RSV1");
         Assert.True(coverage.IncompleteReads > 1000, $"seed {Seed}: only {coverage.IncompleteReads} reads that ended inside a frame");
+    }
+
+    [Theory]
+    [InlineData(Side.Client)]
+    [InlineData(Side.Server)]
+    public void RoundTrip_FramesAfterClose_AreStillDecoded(Side sender)
+    {
+        // ADR 0003: the decoder keeps no close state; ignoring what follows a Close frame is the session's decision.
+        var frames = new List<Frame>
+        {
+            Frame.Text("bye", isFinal: false),
+            Frame.Close(new CloseReason(CloseCode.GoingAway, "gone")),
+            Frame.Continuation("!"u8.ToArray(), isFinal: true),
+            Frame.Binary(new byte[] { 1, 2, 3 }),
+            Frame.Close(),
+            Frame.Ping(),
+        };
+        var receiver = sender == Side.Client ? Side.Server : Side.Client;
+        var wire = Encode(new FrameEncoder(sender, new SequenceMaskKeySource("37 FA 21 3D", "00 00 00 00")), frames, $"{sender}");
+
+        DecoderAssert.Decodes(receiver, DecoderAssert.Unlimited, wire, [.. frames]);
     }
 
     private static Random CaseRandom(int index) => new(unchecked((Seed * 1_000_003) + index));
@@ -101,6 +123,12 @@ public sealed class FrameRoundTripTests
                 // RFC 6455 §5.4: "Control frames (see Section 5.5) MAY be injected in the middle of a fragmented message."
                 AddControls(random, frames, coverage, insideMessage: f < fragments.Count - 1);
             }
+        }
+
+        int firstClose = frames.FindIndex(frame => frame.Opcode == Opcode.Close);
+        if (firstClose >= 0)
+        {
+            coverage.FramesAfterClose += frames.Count - firstClose - 1;
         }
 
         return frames;
@@ -412,6 +440,8 @@ public sealed class FrameRoundTripTests
         public int ControlsInsideMessages { get; set; }
 
         public int CloseFrames { get; set; }
+
+        public int FramesAfterClose { get; set; }
 
         public int Rsv1Messages { get; set; }
 
