@@ -135,7 +135,7 @@ public sealed class FragmentedSendTests
     [Fact]
     public void FragmentedSend_ClientMasksEveryFragmentWithItsOwnKey()
     {
-        var keys = new FrameEncoderTests.SequenceMaskKeySource("37 FA 21 3D", "01 02 03 04");
+        var keys = new SequenceMaskKeySource("37 FA 21 3D", "01 02 03 04");
         var written = EncodeAll(new FrameEncoder(Side.Client, keys), Fragmentation.Fragment(Frame.Text("Hello"), 3));
 
         // "Hel" under 37 FA 21 3D (RFC 6455 §5.7), then "lo" (6C 6F) under 01 02 03 04.

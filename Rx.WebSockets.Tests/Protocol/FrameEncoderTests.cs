@@ -504,25 +504,6 @@ public sealed class FrameEncoderTests
         }
     }
 
-    /// <summary>Hands out masking keys from a list in turn and counts the requests.</summary>
-    internal sealed class SequenceMaskKeySource : IMaskKeySource
-    {
-        private readonly uint[] _keys;
-
-        public SequenceMaskKeySource(params string[] hexKeys)
-        {
-            _keys = new uint[hexKeys.Length];
-            for (int i = 0; i < hexKeys.Length; i++)
-            {
-                _keys[i] = Masking.ReadMaskKey(Hex.Parse(hexKeys[i]));
-            }
-        }
-
-        public int Calls { get; private set; }
-
-        public uint NextMaskKey() => _keys[Calls++ % _keys.Length];
-    }
-
     /// <summary>
     /// An IBufferWriter that records every size hint and advance, and lends spans of exactly the hint plus
     /// <c>extraPerCall</c> times the call number modulo 4, so that callers cannot rely on any particular span length.

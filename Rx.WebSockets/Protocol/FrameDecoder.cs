@@ -299,20 +299,8 @@ public sealed class FrameDecoder
     /// <summary>Validates a complete text fragment, resuming after the bytes already validated while it was arriving.</summary>
     private void ValidateText(byte[] payload, in FrameHeader header)
     {
-        Utf8Validator validator;
-        int start;
-        if (_hasPending && _pendingHeader == header)
-        {
-            validator = _pendingUtf8;
-            start = (int)_pendingValidated;
-        }
-        else
-        {
-            validator = _messageUtf8;
-            start = 0;
-        }
-
-        if (!validator.Advance(payload.AsSpan(start)))
+        var validator = ResumeText(in header, out long start);
+        if (!validator.Advance(payload.AsSpan((int)start)))
         {
             ThrowInvalidUtf8InText();
         }
@@ -335,19 +323,7 @@ public sealed class FrameDecoder
     /// <param name="header">The frame's header.</param>
     private void ValidateArrivedText(SequenceReader<byte> reader, in FrameHeader header)
     {
-        Utf8Validator validator;
-        long start;
-        if (_hasPending && _pendingHeader == header)
-        {
-            validator = _pendingUtf8;
-            start = _pendingValidated;
-        }
-        else
-        {
-            validator = _messageUtf8;
-            start = 0;
-        }
-
+        var validator = ResumeText(in header, out long start);
         long arrived = reader.Remaining;
         if (arrived <= start)
         {
@@ -390,6 +366,25 @@ public sealed class FrameDecoder
         _pendingHeader = header;
         _pendingValidated = arrived;
         _pendingUtf8 = validator;
+    }
+
+    /// <summary>
+    /// Where UTF-8 validation of a text frame resumes: after the payload bytes validated while this same frame was
+    /// arriving, else at its first byte with the state the message's previous fragments left.
+    /// </summary>
+    /// <param name="header">The frame's header; a bookmark for any other frame does not apply.</param>
+    /// <param name="validated">How many payload bytes are already validated.</param>
+    /// <returns>The validator state after those bytes.</returns>
+    private Utf8Validator ResumeText(in FrameHeader header, out long validated)
+    {
+        if (_hasPending && _pendingHeader == header)
+        {
+            validated = _pendingValidated;
+            return _pendingUtf8;
+        }
+
+        validated = 0;
+        return _messageUtf8;
     }
 
     private static void CheckClosePayload(byte[] payload)

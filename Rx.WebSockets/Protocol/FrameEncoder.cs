@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 
@@ -28,19 +27,6 @@ namespace Rx.WebSockets.Protocol;
 /// </remarks>
 public sealed class FrameEncoder
 {
-    private const int MaskKeyLength = 4;
-
-    // RFC 6455 §5.2 "Payload len": 0–125 literal, 126 announces a 16-bit length, 127 a 64-bit length.
-    private const int MaxSevenBitLength = 125;
-    private const byte SixteenBitLengthCode = 126;
-    private const byte SixtyFourBitLengthCode = 127;
-
-    private const byte FinBit = 0x80;
-    private const byte Rsv1Bit = 0x40;
-    private const byte Rsv2Bit = 0x20;
-    private const byte Rsv3Bit = 0x10;
-    private const byte MaskBit = 0x80;
-
     // A frame up to this size is written with one GetSpan/Advance of exactly its size. Larger ones go out in
     // pieces: PipeWriters lend blocks of a few KiB and serve a bigger size hint from ArrayPool<byte>.Shared, and
     // asking for one contiguous multi-megabyte span invites an unpooled allocation of that size.
@@ -114,7 +100,7 @@ public sealed class FrameEncoder
     {
         ArgumentNullException.ThrowIfNull(frame);
         int payloadLength = frame.Payload.Length;
-        return GetHeaderLength(payloadLength, masked) + (long)payloadLength;
+        return FrameHeader.GetHeaderLength(payloadLength, masked) + (long)payloadLength;
     }
 
     /// <summary>
@@ -143,116 +129,29 @@ public sealed class FrameEncoder
 
         ReadOnlySpan<byte> payload = frame.Payload.Span;
         bool masked = IsMasking;
+        Debug.Assert(!frame.IsControl || (frame.IsFinal && payload.Length <= Frame.MaxControlPayloadLength), "Control frames are final and at most 125 bytes by construction.");
 
         // RFC 6455 §5.3: "When preparing a masked frame, the client MUST pick a fresh masking key from the set
         // of allowed 32-bit values."
         uint maskKey = masked ? _maskKeySource!.NextMaskKey() : 0;
-        int headerLength = GetHeaderLength(payload.Length, masked);
+        var header = new FrameHeader(frame.IsFinal, frame.Rsv1, frame.Rsv2, frame.Rsv3, frame.Opcode, masked, payload.Length, maskKey);
+        int headerLength = header.HeaderLength;
         long frameLength = headerLength + (long)payload.Length;
 
         if (frameLength <= MaxSingleWriteLength)
         {
             int length = (int)frameLength;
             Span<byte> destination = output.GetSpan(length)[..length];
-            WriteHeader(destination, frame, payload.Length, masked, maskKey);
+            header.Write(destination);
             CopyPayload(payload, destination[headerLength..], masked, maskKey, 0);
             output.Advance(length);
         }
         else
         {
-            WriteInPieces(frame, payload, headerLength, masked, maskKey, output);
+            WriteInPieces(in header, payload, output);
         }
 
         _isMessageInProgress = isMessageInProgress;
-    }
-
-    /// <summary>The header length: 2 bytes, plus 2 or 8 of extended length, plus 4 of masking key.</summary>
-    private static int GetHeaderLength(int payloadLength, bool masked)
-    {
-        int length = payloadLength <= MaxSevenBitLength ? 2 : payloadLength <= ushort.MaxValue ? 4 : 10;
-        return masked ? length + MaskKeyLength : length;
-    }
-
-    /// <summary>Writes the frame header into the start of <paramref name="destination"/>.</summary>
-    /// <remarks>
-    /// RFC 6455 §5.2 Base Framing Protocol:
-    /// <code>
-    ///  0                   1                   2                   3
-    ///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
-    /// +-+-+-+-+-------+-+-------------+-------------------------------+
-    /// |F|R|R|R| opcode|M| Payload len |    Extended payload length    |
-    /// |I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
-    /// |N|V|V|V|       |S|             |   (if payload len==126/127)   |
-    /// | |1|2|3|       |K|             |                               |
-    /// +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
-    /// |     Extended payload length continued, if payload len == 127  |
-    /// + - - - - - - - - - - - - - - - +-------------------------------+
-    /// |                               |Masking-key, if MASK set to 1  |
-    /// +-------------------------------+-------------------------------+
-    /// | Masking-key (continued)       |          Payload Data         |
-    /// +-------------------------------- - - - - - - - - - - - - - - - +
-    /// </code>
-    /// Multi-byte lengths are in network byte order; the masking key is its four octets in wire order.
-    /// </remarks>
-    /// <returns>The number of header bytes written.</returns>
-    private static int WriteHeader(Span<byte> destination, Frame frame, int payloadLength, bool masked, uint maskKey)
-    {
-        Debug.Assert(!frame.IsControl || (frame.IsFinal && payloadLength <= Frame.MaxControlPayloadLength), "Control frames are final and at most 125 bytes by construction.");
-
-        byte first = (byte)frame.Opcode;
-        if (frame.IsFinal)
-        {
-            first |= FinBit;
-        }
-
-        // RFC 6455 §5.2: RSV1–3 "MUST be 0 unless an extension is negotiated that defines meanings for non-zero
-        // values" — the extension decided, so they are written as the frame carries them.
-        if (frame.Rsv1)
-        {
-            first |= Rsv1Bit;
-        }
-
-        if (frame.Rsv2)
-        {
-            first |= Rsv2Bit;
-        }
-
-        if (frame.Rsv3)
-        {
-            first |= Rsv3Bit;
-        }
-
-        destination[0] = first;
-        byte maskFlag = masked ? MaskBit : (byte)0;
-
-        // RFC 6455 §5.2: "in all cases, the minimal number of bytes MUST be used to encode the length".
-        int offset;
-        if (payloadLength <= MaxSevenBitLength)
-        {
-            destination[1] = (byte)(maskFlag | payloadLength);
-            offset = 2;
-        }
-        else if (payloadLength <= ushort.MaxValue)
-        {
-            destination[1] = (byte)(maskFlag | SixteenBitLengthCode);
-            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)payloadLength);
-            offset = 4;
-        }
-        else
-        {
-            // The most significant bit "MUST be 0": an int length leaves it clear.
-            destination[1] = (byte)(maskFlag | SixtyFourBitLengthCode);
-            BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)payloadLength);
-            offset = 10;
-        }
-
-        if (masked)
-        {
-            Masking.WriteMaskKey(maskKey, destination[offset..]);
-            offset += MaskKeyLength;
-        }
-
-        return offset;
     }
 
     private static int CopyPayload(ReadOnlySpan<byte> source, Span<byte> destination, bool masked, uint maskKey, int maskOffset)
@@ -270,11 +169,12 @@ public sealed class FrameEncoder
     [StackTraceHidden]
     private static void ThrowOutOfOrder(string message) => throw new InvalidOperationException(message);
 
-    private static void WriteInPieces(Frame frame, ReadOnlySpan<byte> payload, int headerLength, bool masked, uint maskKey, IBufferWriter<byte> output)
+    private static void WriteInPieces(in FrameHeader header, ReadOnlySpan<byte> payload, IBufferWriter<byte> output)
     {
         Span<byte> span = output.GetSpan(PieceSizeHint);
-        WriteHeader(span, frame, payload.Length, masked, maskKey);
-        int used = headerLength;
+        int used = header.Write(span);
+        bool masked = header.IsMasked;
+        uint maskKey = header.MaskKey;
         int maskOffset = 0;
         while (true)
         {

@@ -178,9 +178,12 @@ public readonly struct FrameHeader : IEquatable<FrameHeader>
             throw new ArgumentException($"The header needs {length} bytes; the destination has {destination.Length}.", nameof(destination));
         }
 
+        // RFC 6455 §5.2: RSV1–3 "MUST be 0 unless an extension is negotiated that defines meanings for non-zero
+        // values" — that is the extension's decision, taken before the header is built, so they go out as given.
         destination[0] = (byte)((Fin ? FinBit : 0) | (Rsv1 ? Rsv1Bit : 0) | (Rsv2 ? Rsv2Bit : 0) | (Rsv3 ? Rsv3Bit : 0) | (byte)Opcode);
         byte maskBit = IsMasked ? MaskBit : (byte)0;
         int written = MinLength;
+
         // RFC 6455 §5.2: "in all cases, the minimal number of bytes MUST be used to encode the length".
         if (PayloadLength <= MaxSevenBitLength)
         {
@@ -194,6 +197,7 @@ public readonly struct FrameHeader : IEquatable<FrameHeader>
         }
         else
         {
+            // The most significant bit "MUST be 0": PayloadLength is never negative, so it is clear.
             destination[1] = (byte)(maskBit | SixtyFourBitLengthMarker);
             BinaryPrimitives.WriteUInt64BigEndian(destination[written..], (ulong)PayloadLength);
             written += sizeof(ulong);
