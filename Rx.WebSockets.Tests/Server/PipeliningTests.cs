@@ -71,6 +71,44 @@ public sealed class PipeliningTests
     }
 
     [Fact]
+    public async Task PipeliningDepth_LimitsHowManyHandlersRunAtOnce()
+    {
+        const int count = 4;
+        var started = Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var release = Enumerable.Range(0, count).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        int running = 0;
+        int mostRunning = 0;
+        await using var server = LoopbackServer.Start(
+            async exchange =>
+            {
+                int index = exchange.Request.Path[1] - '0';
+                int now = Interlocked.Increment(ref running);
+                InterlockedMax(ref mostRunning, now);
+                started[index].SetResult();
+                await release[index].Task;
+                Interlocked.Decrement(ref running);
+            },
+            s => s with { Limits = s.Limits with { MaxPipelinedRequests = 2 } });
+        await using var client = await server.ConnectAsync();
+
+        await client.Send(Enumerable.Range(0, count).SelectMany(i => new[] { $"GET /{i} HTTP/1.1", "Host: x", "" }).Append("").ToArray());
+
+        // Each later request starts only once a response before it has been written.
+        await Task.WhenAll(started[0].Task, started[1].Task).WaitAsync(s_timeout);
+        for (int i = 0; i < count; i++)
+        {
+            release[i].SetResult();
+            await client.Receive("HTTP/1.1 200 OK", LoopbackServer.Date, "Content-Length: 0", "", "");
+            if (i + 2 < count)
+            {
+                await started[i + 2].Task.WaitAsync(s_timeout);
+            }
+        }
+
+        Assert.Equal(2, mostRunning);
+    }
+
+    [Fact]
     public async Task PipelinedGetPostGet_PostBodyIsReadBeforeTheNextHead_ResponsesInOrder()
     {
         var seen = new ConcurrentQueue<string>();
@@ -157,6 +195,14 @@ public sealed class PipeliningTests
             await client.Receive(
                 "HTTP/1.1 200 OK", LoopbackServer.Date, "Transfer-Encoding: chunked", "",
                 "8", $"{path}-part1", "8", $"{path}-part2", "0", "", "");
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
         }
     }
 
