@@ -3,8 +3,12 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using System.Net.WebSockets;
 using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
 using Rx.WebSockets.Protocol;
+using Rx.WebSockets.Protocol.Extensions;
 using Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 using Rx.WebSockets.Tests.TestSupport;
 
@@ -549,6 +553,69 @@ public sealed class PerMessageDeflateTests
         Assert.Throws<ObjectDisposedException>(() => server.Decode(Frame.Create(Opcode.Text, true, rsv1: true, false, false, Hex.Parse("f2 48 cd c9 c9 07 00"))));
     }
 
+    // ---- Interop with the .NET runtime's own permessage-deflate (ManagedWebSocket) ----
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Interop_RuntimeClientWebSocket_MessagesBothWaysInflate(bool noContextTakeover)
+    {
+        // What ClientWebSocket offers with these DangerousDeflateOptions, negotiated by our server.
+        var deflateOptions = new WebSocketDeflateOptions { ClientContextTakeover = !noContextTakeover, ServerContextTakeover = !noContextTakeover };
+        string offer = "permessage-deflate; client_max_window_bits" + (noContextTakeover ? "; client_no_context_takeover; server_no_context_takeover" : string.Empty);
+        Assert.True(ExtensionHeader.TryParseList(offer, out var offers));
+        var agreed = Negotiator.Negotiate(offers, new PerMessageDeflateOptions());
+        Assert.NotNull(agreed);
+        using var server = new PerMessageDeflateExtension(Side.Server, agreed, limits: DecoderAssert.Unlimited);
+        var messages = SampleMessages(new Random(7)).ToList();
+
+        // Server → runtime client.
+        var toClient = new ArrayBufferWriter<byte>();
+        var encoder = new FrameEncoder(Side.Server);
+        foreach (var message in messages)
+        {
+            foreach (var fragment in Fragmentation.Fragment(server.CompressMessage(message), 4096))
+            {
+                encoder.Encode(fragment, toClient);
+            }
+        }
+
+        using var transport = new DuplexTestStream(toClient.WrittenSpan.ToArray());
+        using var client = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions
+        {
+            IsServer = false,
+            KeepAliveInterval = TimeSpan.Zero,
+            DangerousDeflateOptions = deflateOptions,
+        });
+        var buffer = new byte[300_000];
+        foreach (var message in messages)
+        {
+            int length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await client.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage);
+            Assert.Equal(message.Opcode == Opcode.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary, result.MessageType);
+            Assert.True(message.Payload.Span.SequenceEqual(buffer.AsSpan(0, length)), $"{message} differs after the runtime inflated it");
+        }
+
+        // Runtime client → server.
+        foreach (var message in messages)
+        {
+            var type = message.Opcode == Opcode.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+            await client.SendAsync(message.Payload, type, WebSocketMessageFlags.EndOfMessage, CancellationToken.None);
+        }
+
+        var decoder = new FrameDecoder(Side.Server, DecoderAssert.Unlimited) { AllowRsv1OnFirstDataFrame = true };
+        var wire = DecoderAssert.DecodeAvailable(decoder, new ReadOnlySequence<byte>(transport.Written), out _);
+        Assert.Contains(wire, f => f.Rsv1);
+        var received = wire.Select(server.Decode).ToList();
+        Assert.Equal(messages, received);
+    }
+
     // ---- Allocations ----
 
     [Fact]
@@ -699,4 +766,52 @@ public sealed class PerMessageDeflateTests
 internal static class DeflateTestExtensions
 {
     public static string Utf8(this byte[] bytes) => Encoding.UTF8.GetString(bytes);
+}
+
+/// <summary>A stream whose reads come from fixed bytes and whose writes are collected: one end of a connection.</summary>
+internal sealed class DuplexTestStream : Stream
+{
+    private readonly MemoryStream _incoming;
+    private readonly MemoryStream _outgoing = new();
+
+    public DuplexTestStream(byte[] incoming) => _incoming = new MemoryStream(incoming);
+
+    public byte[] Written => _outgoing.ToArray();
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => _incoming.Read(buffer, offset, count);
+
+    public override void Write(byte[] buffer, int offset, int count) => _outgoing.Write(buffer, offset, count);
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _incoming.Dispose();
+            _outgoing.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }
