@@ -629,21 +629,42 @@ public sealed class PerMessageDeflateTests
             client.Decode(server.CompressMessage(message));
         }
 
-        foreach (var message in messages)
+        // ArrayPool.Shared trims its buckets when a GC sees memory pressure (other tests allocate megabytes), so a
+        // round may have to rent afresh; a round without any excess allocation is what shows the steady state.
+        const int Overhead = 1024; // frame objects, the pooled writer object
+        var excess = new List<string>();
+        for (int round = 0; round < 3; round++)
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            var compressed = server.CompressMessage(message);
-            long compressAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            excess.Clear();
+            foreach (var message in messages)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                var compressed = server.CompressMessage(message);
+                long compressAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-            before = GC.GetAllocatedBytesForCurrentThread();
-            var inflated = client.Decode(compressed);
-            long inflateAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                before = GC.GetAllocatedBytesForCurrentThread();
+                var inflated = client.Decode(compressed);
+                long inflateAllocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-            Assert.Equal(message, inflated);
-            const int Overhead = 1024; // frame objects, the pooled writer object
-            Assert.True(compressAllocated < compressed.Payload.Length + Overhead, $"compress allocated {compressAllocated} for {compressed.Payload.Length} bytes");
-            Assert.True(inflateAllocated < message.Payload.Length + Overhead, $"inflate allocated {inflateAllocated} for {message.Payload.Length} bytes");
+                Assert.Equal(message, inflated);
+                if (compressAllocated >= compressed.Payload.Length + Overhead)
+                {
+                    excess.Add($"compress allocated {compressAllocated} for {compressed.Payload.Length} bytes");
+                }
+
+                if (inflateAllocated >= message.Payload.Length + Overhead)
+                {
+                    excess.Add($"inflate allocated {inflateAllocated} for {message.Payload.Length} bytes");
+                }
+            }
+
+            if (excess.Count == 0)
+            {
+                return;
+            }
         }
+
+        Assert.Fail(string.Join("; ", excess));
     }
 
     // ---- Helpers ----
