@@ -439,9 +439,9 @@ public sealed class PerMessageDeflateTests
     }
 
     [Theory]
-    [InlineData("c1 03 ff ff ff")] // block type 11 is reserved (RFC 1951 §3.2.3)
-    [InlineData("c1 05 00 05 00 00 00")] // a stored block whose LEN and NLEN disagree
-    [InlineData("c1 04 f2 48 cd 7f")]
+    [InlineData("c2 03 ff ff ff")] // block type 11 is reserved (RFC 1951 §3.2.3)
+    [InlineData("c2 05 00 05 00 00 00")] // a stored block whose LEN and NLEN disagree
+    [InlineData("c2 05 f2 00 11 00 00")] // §7.2.3.2's second message without the first: a distance too far back
     public void Decode_CorruptDeflateData_Fails1007(string wire)
     {
         FailsAllShapes(Side.Client, s_takeover, Hex.Parse(wire), CloseCode.NotConsistent);

@@ -93,6 +93,8 @@ public static class Negotiator
 
     private static PerMessageDeflateParameters? TryAccept(ExtensionHeader offer, PerMessageDeflateOptions options)
     {
+        // One flag per defined parameter: whether the offer named it. `seen` points at the current parameter's flag,
+        // so that a second occurrence is caught in one place.
         bool serverNoContextTakeover = false;
         bool clientNoContextTakeover = false;
         bool serverMaxWindowBits = false;
