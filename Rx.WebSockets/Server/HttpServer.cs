@@ -121,7 +121,7 @@ public sealed class HttpServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(connectionFactory);
         var listeners = Bind(settings);
         var server = new HttpServer(settings, listeners, connectionFactory);
-        server._acceptLoops = listeners.Select(l => Task.Run(() => l.AcceptLoopAsync(server.OnAccepted))).ToArray();
+        server._acceptLoops = listeners.Select(l => Task.Run(() => l.AcceptLoopAsync(server.OnAccepted, settings.TimeProvider))).ToArray();
         return server;
     }
 

@@ -1,6 +1,7 @@
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace Rx.WebSockets.Server.Internal;
@@ -9,7 +10,12 @@ namespace Rx.WebSockets.Server.Internal;
 /// <remarks>Thread-safety: <see cref="Stop"/> may be called from any thread, concurrently with the accept loop.</remarks>
 internal sealed class SocketListener
 {
+    // After an accept error that is not about one connection (out of file descriptors, out of memory), wait this long
+    // before accepting again, so that the loop does not spin on the error.
+    private static readonly TimeSpan s_acceptErrorBackoff = TimeSpan.FromMilliseconds(100);
+
     private readonly Socket _socket;
+    private readonly CancellationTokenSource _stopping = new();
     private volatile bool _stopped;
 
     private SocketListener(Socket socket, IPEndPoint localEndPoint)
@@ -55,8 +61,9 @@ internal sealed class SocketListener
 
     /// <summary>Accepts connections until <see cref="Stop"/>; each accepted socket is handed to <paramref name="onAccepted"/>.</summary>
     /// <param name="onAccepted">Takes ownership of an accepted socket; must not block.</param>
+    /// <param name="time">The clock of the back-off after accept errors.</param>
     /// <returns>A task that completes when the loop has stopped.</returns>
-    public async Task AcceptLoopAsync(Action<Socket> onAccepted)
+    public async Task AcceptLoopAsync(Action<Socket> onAccepted, TimeProvider time)
     {
         while (!_stopped)
         {
@@ -73,10 +80,23 @@ internal sealed class SocketListener
             {
                 break;
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Interrupted)
+            {
+                // Ktor's accept loop: a connection that failed between SYN and accept costs only itself.
+                continue;
+            }
             catch (SocketException)
             {
-                // Ktor's accept loop: a connection that failed between SYN and accept (reset, aborted) costs only
-                // itself; the listener keeps accepting.
+                // Out of descriptors or buffers: keep accepting, after a pause (connections in flight may free some).
+                try
+                {
+                    await Task.Delay(s_acceptErrorBackoff, time, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
                 continue;
             }
 
@@ -88,6 +108,7 @@ internal sealed class SocketListener
     public void Stop()
     {
         _stopped = true;
+        _stopping.Cancel();
         _socket.Dispose();
     }
 
