@@ -118,15 +118,15 @@ public sealed class ContentDisposition
 
         // RFC 6266 §4.1: content-disposition = "Content-Disposition" ":" disposition-type *( ";" disposition-parm )
         int i = 0;
-        HeaderValueSyntax.SkipOws(value, ref i);
-        string type = HeaderValueSyntax.ReadToken(value, ref i);
+        HttpSyntax.SkipOws(value, ref i);
+        string type = HttpSyntax.ReadToken(value, ref i);
         if (type.Length == 0)
         {
             return "the disposition type must be a token";
         }
 
         var parameters = new List<KeyValuePair<string, string>>();
-        string? error = HeaderValueSyntax.ReadParameters(value, i, parameters);
+        string? error = HttpSyntax.ReadParameters(value, i, parameters);
         if (error is not null)
         {
             return error;
