@@ -45,8 +45,6 @@ public sealed class HttpRequestParser
     private const byte ByteCR = (byte)'\r';
     private const byte ByteLF = (byte)'\n';
     private const byte ByteSpace = (byte)' ';
-    private const byte ByteTab = (byte)'\t';
-    private const byte ByteColon = (byte)':';
     private const byte ByteSlash = (byte)'/';
     private const byte ByteAsterisk = (byte)'*';
     private const byte ByteDot = (byte)'.';
@@ -464,42 +462,17 @@ public sealed class HttpRequestParser
 
     private static void ParseFieldLine(ReadOnlySpan<byte> line, HttpHeaders into)
     {
-        if (line[0] is ByteSpace or ByteTab)
+        // RFC 9112 §5.1, §5.2 and RFC 9110 §5.5 refusals, all 400 (HttpSyntax.ParseFieldLine quotes each rule).
+        var error = HttpSyntax.ParseFieldLine(line, rejectBareCR: true, out var name, out var value, out _);
+        if (error != HttpSyntax.FieldLineError.None)
         {
-            // RFC 9112 §5.2: "A server that receives an obs-fold in a request message ... MUST either reject the
-            // message by sending a 400 (Bad Request) ... or replace each received obs-fold with one or more SP octets";
-            // §2.2: whitespace between the start-line and the first field line MUST be rejected or consumed. We reject.
-            RequestRejection.Throw(RequestRejectionReason.ObsoleteLineFolding);
-        }
-
-        if (line.Contains(ByteCR))
-        {
-            RequestRejection.Throw(RequestRejectionReason.InvalidLineEnding);
-        }
-
-        // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS.
-        int colon = line.IndexOf(ByteColon);
-        if (colon < 0)
-        {
-            RequestRejection.Throw(RequestRejectionReason.InvalidHeaderValue);
-        }
-
-        var name = line[..colon];
-        if (!HttpSyntax.IsToken(name))
-        {
-            // RFC 9112 §5.1: "A server MUST reject, with a response status code of 400 (Bad Request), any received
-            // request message that contains whitespace between a header field name and colon." Whitespace is not a
-            // tchar, so the token check covers it along with empty and non-token names.
-            RequestRejection.Throw(RequestRejectionReason.InvalidHeaderName);
-        }
-
-        var value = line[(colon + 1)..].Trim(" \t"u8);
-        if (!HttpSyntax.IsFieldValue(value))
-        {
-            // RFC 9110 §5.5: "Field values containing CR, LF, or NUL characters are invalid and dangerous ... a
-            // recipient of CR, LF, or NUL within a field value MUST either reject the message or replace each of those
-            // characters with SP"; other controls are not field-vchar either. We reject all but HTAB.
-            RequestRejection.Throw(RequestRejectionReason.InvalidHeaderValue);
+            RequestRejection.Throw(error switch
+            {
+                HttpSyntax.FieldLineError.ObsoleteLineFolding => RequestRejectionReason.ObsoleteLineFolding,
+                HttpSyntax.FieldLineError.BareCR => RequestRejectionReason.InvalidLineEnding,
+                HttpSyntax.FieldLineError.InvalidName => RequestRejectionReason.InvalidHeaderName,
+                _ => RequestRejectionReason.InvalidHeaderValue,
+            });
         }
 
         into.Add(GetFieldName(name), value.IsEmpty ? string.Empty : Encoding.Latin1.GetString(value));
