@@ -183,12 +183,13 @@ public sealed class ContentDisposition
             char c = valueChars[i];
             if (c == CharPercent)
             {
-                if (i + 2 >= valueChars.Length || !IsHex(valueChars[i + 1]) || !IsHex(valueChars[i + 2]))
+                if (i + 2 >= valueChars.Length || !char.IsAsciiHexDigit(valueChars[i + 1]) || !char.IsAsciiHexDigit(valueChars[i + 2]))
                 {
                     return null;
                 }
 
-                bytes[length++] = (byte)((HexValue(valueChars[i + 1]) << 4) | HexValue(valueChars[i + 2]));
+                // Both are ASCII hex digits now, so the casts to byte lose nothing.
+                bytes[length++] = (byte)((HttpSyntax.HexValue((byte)valueChars[i + 1]) << 4) | HttpSyntax.HexValue((byte)valueChars[i + 2]));
                 i += 2;
             }
             else if (s_attrChars.Contains(c))
@@ -210,8 +211,4 @@ public sealed class ContentDisposition
             return null;
         }
     }
-
-    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
-
-    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
