@@ -19,8 +19,42 @@ public sealed record CapturedLog(string Category, LogLevel Level, int EventId, s
 public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     private readonly ConcurrentQueue<CapturedLog> _entries = new();
+    private readonly object _gate = new();
+    private readonly List<(Func<CapturedLog, bool> Predicate, TaskCompletionSource<CapturedLog> Signal)> _waiters = new();
 
     public IReadOnlyList<CapturedLog> Entries => _entries.ToArray();
+
+    /// <summary>Completes with the first entry (past or future) that matches <paramref name="predicate"/>.</summary>
+    public Task<CapturedLog> WaitForAsync(Func<CapturedLog, bool> predicate)
+    {
+        lock (_gate)
+        {
+            if (_entries.FirstOrDefault(predicate) is { } found)
+            {
+                return Task.FromResult(found);
+            }
+
+            var signal = new TaskCompletionSource<CapturedLog>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((predicate, signal));
+            return signal.Task.WaitAsync(HostingTestServer.Timeout);
+        }
+    }
+
+    private void Add(CapturedLog entry)
+    {
+        lock (_gate)
+        {
+            _entries.Enqueue(entry);
+            for (int i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Predicate(entry))
+                {
+                    _waiters[i].Signal.TrySetResult(entry);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+    }
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -45,7 +79,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _owner._entries.Enqueue(new CapturedLog(_category, logLevel, eventId.Id, formatter(state, exception), exception));
+            _owner.Add(new CapturedLog(_category, logLevel, eventId.Id, formatter(state, exception), exception));
     }
 }
 

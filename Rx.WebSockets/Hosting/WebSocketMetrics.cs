@@ -8,7 +8,8 @@ namespace Rx.WebSockets.Hosting;
 /// Frame and byte counts are those the application exchanges with its sessions: the messages of a default session's
 /// <see cref="Session.IWebSocketSession.Incoming"/> (whole, reassembled), the pings and pongs it received, and the frames
 /// it sent through <see cref="Session.IWebSocketSession.Outgoing"/> or <see cref="Session.IWebSocketSession.SendAsync"/>.
-/// Bytes are payload bytes, without frame headers; the pings and pongs a default session sends by itself are not counted.
+/// Bytes are payload bytes, without frame headers; the pings and pongs a default session sends by itself are not counted,
+/// nor are Close frames (see <see cref="SessionsClosed"/>).
 /// </remarks>
 public static class WebSocketMetrics
 {
@@ -27,7 +28,7 @@ public static class WebSocketMetrics
     /// <summary>Counter, <c>{session}</c>: sessions ended; tags <c>rxws.route</c> and <c>rxws.close_code</c> (1000, 1001, 1006, 1011 ...).</summary>
     public const string SessionsClosed = "rxws.sessions.closed";
 
-    /// <summary>Counter, <c>{frame}</c>: frames received by the application; tag <c>rxws.frame_type</c> (text, binary, continuation, ping, pong, close).</summary>
+    /// <summary>Counter, <c>{frame}</c>: frames received by the application; tag <c>rxws.frame_type</c> (text, binary, continuation, ping, pong).</summary>
     public const string FramesReceived = "rxws.frames.received";
 
     /// <summary>Counter, <c>{frame}</c>: frames sent by the application; tag <c>rxws.frame_type</c>.</summary>

@@ -71,6 +71,13 @@ internal sealed class HostingInstruments : IDisposable
 
     public void OnFrame(Frame frame, bool sent)
     {
+        if (frame.Opcode == Opcode.Close)
+        {
+            // Closes are counted per session by close code; a Close the application asks for may also be dropped
+            // (the session was already closing), so counting it as sent would overstate.
+            return;
+        }
+
         var tag = new KeyValuePair<string, object?>(WebSocketMetrics.FrameTypeTag, FrameType(frame.Opcode));
         if (sent)
         {
@@ -99,7 +106,6 @@ internal sealed class HostingInstruments : IDisposable
         Opcode.Continuation => "continuation",
         Opcode.Ping => "ping",
         Opcode.Pong => "pong",
-        Opcode.Close => "close",
         _ => "other",
     };
 

@@ -84,7 +84,8 @@ internal sealed class ModuleWatcher : IDisposable
         _debounce.Dispose();
     }
 
-    private void OnEvent(object sender, FileSystemEventArgs e)
+    /// <summary>Records a change of <paramref name="path"/> and restarts the quiet period (what every watcher event does).</summary>
+    internal void Notify(string path)
     {
         lock (_gate)
         {
@@ -93,11 +94,13 @@ internal sealed class ModuleWatcher : IDisposable
                 return;
             }
 
-            _pending = e.FullPath;
+            _pending = path;
             // Every event restarts the quiet period.
             _debounce.Change(_delay, Timeout.InfiniteTimeSpan);
         }
     }
+
+    private void OnEvent(object sender, FileSystemEventArgs e) => Notify(e.FullPath);
 
     private void OnQuiet()
     {
