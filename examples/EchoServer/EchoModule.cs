@@ -1,5 +1,4 @@
-using System.Buffers;
-using System.IO.Pipelines;
+using System.IO;
 using System.Reactive;
 using System.Reactive.Linq;
 using System.Threading.Tasks;
@@ -93,9 +92,15 @@ public static class EchoModule
         }
     }
 
-    /// <summary>Answers the request body with the request's Content-Type (none if it had none), streaming it back.</summary>
+    /// <summary>
+    /// Answers the request body with the request's Content-Type (none if it had none) and its length. The body is read
+    /// whole first — in memory up to 1 MiB, spooled to a temporary file beyond — and then sent: a client that sends its
+    /// whole request before reading the response (most do) would deadlock against a server streaming a large body
+    /// straight back, and spooling keeps memory bounded whatever the size.
+    /// </summary>
     private static async ValueTask EchoBodyAsync(HttpExchange exchange)
     {
+        const int InMemoryLimit = 1024 * 1024;
         var request = exchange.Request;
         var response = exchange.Response;
         if (request.Headers.Get("Content-Type") is { } contentType)
@@ -103,31 +108,43 @@ public static class EchoModule
             response.Headers.Set("Content-Type", contentType);
         }
 
-        // A Content-Length request gets a Content-Length response; a chunked one (the engine has decoded it) a chunked one.
-        if (!request.Headers.Contains("Transfer-Encoding") && request.Headers.Get("Content-Length") is { } length)
+        Stream spool = new MemoryStream();
+        try
         {
-            response.Headers.Set("Content-Length", length.Trim());
-        }
-
-        var body = exchange.Body;
-        while (true)
-        {
-            var result = await body.ReadAsync().ConfigureAwait(false);
-            foreach (var segment in result.Buffer)
+            var body = exchange.Body;
+            while (true)
             {
-                response.Body.Write(segment.Span);
+                var result = await body.ReadAsync().ConfigureAwait(false);
+                if (spool is MemoryStream memory && memory.Length + result.Buffer.Length > InMemoryLimit)
+                {
+                    var file = new FileStream(
+                        Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
+                        FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+                    memory.Position = 0;
+                    await memory.CopyToAsync(file).ConfigureAwait(false);
+                    spool = file;
+                }
+
+                foreach (var segment in result.Buffer)
+                {
+                    await spool.WriteAsync(segment).ConfigureAwait(false);
+                }
+
+                body.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
             }
 
-            body.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                break;
-            }
-
-            // Flushing as it arrives keeps at most one read buffer of the body in memory, whatever its size.
-            await response.Body.FlushAsync().ConfigureAwait(false);
+            await body.CompleteAsync().ConfigureAwait(false);
+            response.Headers.Set("Content-Length", spool.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            spool.Position = 0;
+            await spool.CopyToAsync(response.BodyStream).ConfigureAwait(false);
         }
-
-        await body.CompleteAsync().ConfigureAwait(false);
+        finally
+        {
+            await spool.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }
