@@ -92,9 +92,6 @@ public sealed class EmbeddedServer : IAsyncDisposable
     /// <summary>Completes when the server has stopped (by <see cref="StopAsync()"/>, disposal or the parent lifetime).</summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>Raised after each reload attempt with null on success or the module's exception (the old routes stay). For tests and tools.</summary>
-    internal event Action<Exception?>? Reloaded;
-
     /// <summary>
     /// Creates a server for <paramref name="module"/> on the engine made by <paramref name="factory"/> and runs the module.
     /// </summary>
@@ -198,10 +195,16 @@ public sealed class EmbeddedServer : IAsyncDisposable
             var watcher = new ModuleWatcher(WatchPaths, WatchDebounce, Settings.Server.TimeProvider, Reload, _logger);
             lock (_gate)
             {
-                _watcher = watcher;
-            }
+                if (_stopping is not null)
+                {
+                    // Stopped while the engine was starting: nothing to watch for any more.
+                    watcher.Dispose();
+                    return;
+                }
 
-            watcher.Start();
+                _watcher = watcher;
+                watcher.Start();
+            }
         }
 
         // Registered last: a lifetime that has already ended runs the callback here, and the server stops at once.
@@ -297,10 +300,6 @@ public sealed class EmbeddedServer : IAsyncDisposable
         {
             // The old table is still current: requests keep being served while the module is fixed.
             Log.ModuleReloadFailed(_logger, changedPath, e);
-            Reloaded?.Invoke(e);
-            return;
         }
-
-        Reloaded?.Invoke(null);
     }
 }

@@ -253,7 +253,9 @@ internal sealed class CioEngine : IApplicationEngine, IRouteTableValidator
 
     private bool LogFailure(HttpExchange exchange, Exception e)
     {
-        if (!exchange.RequestAborted.IsCancellationRequested)
+        // A refused body (413, 400 ...) is the client's fault and the engine answers it with its status; an aborted
+        // request is the client gone. Neither is a handler failure.
+        if (e is not HttpRequestRejectedException && !exchange.RequestAborted.IsCancellationRequested)
         {
             Log.HttpHandlerFailed(_logger, exchange.Request.Method, exchange.Request.Path, e);
         }
