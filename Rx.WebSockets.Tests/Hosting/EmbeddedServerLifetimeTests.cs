@@ -53,15 +53,6 @@ public sealed class EmbeddedServerLifetimeTests
         Assert.Throws<ArgumentNullException>(() => EmbeddedServer.Create(Engines.Cio, port: 0));
 
     [Fact]
-    public void Create_RawWebSocketRouteOnCio_IsRefusedUntilTheEngineCanAcceptRawSessions()
-    {
-        // HttpExchange.AcceptWebSocketAsync makes default sessions only; serving a raw route with one would hide frames.
-        var error = Assert.Throws<NotSupportedException>(() => EmbeddedServer.Create(
-            Engines.Cio, port: 0, module: app => app.WebSocketRaw("/raw", _ => Observable.Never<Unit>())));
-        Assert.Contains("/raw", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task StartStop_ServesOnTheEphemeralPort_ThenReleasesIt()
     {
         var server = await HostingTestServer.StartAsync(app => app.Get("/", Hello));

@@ -230,6 +230,27 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task Server_RawWebSocketRoute_HandsEveryFrameToTheHandlerAndAnswersNothing()
+    {
+        await using var server = await HostingTestServer.StartAsync(app => app.WebSocketRaw("/raw", session => session.Incoming
+            .OfType<PingFrame>()
+            .Take(1)
+            .Do(_ => session.Send("saw ping"))
+            .Select(_ => Unit.Default)
+            .Concat(Observable.Never<Unit>())));
+        await using var client = await RawHttpConnection.ConnectAsync(server.Server.LocalEndPoints[0]);
+        await client.Send(
+            "GET /raw HTTP/1.1", "Host: x", "Upgrade: websocket", "Connection: Upgrade",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13", "", "");
+        Assert.StartsWith("HTTP/1.1 101 ", await client.ReceiveHead(), StringComparison.Ordinal);
+
+        // A masked, empty Ping (mask key 00 00 00 00). A default session would answer 8A 00 (Pong) first.
+        await client.SendBytes(new byte[] { 0x89, 0x80, 0, 0, 0, 0 });
+
+        Assert.Equal("\u0081\u0008saw ping", await client.ReceiveExactly(10));
+    }
+
+    [Fact]
     public async Task Server_HandlerThrows_Answers500AndLogsAnError()
     {
         await using var server = await HostingTestServer.StartAsync(app => app.Get("/boom", _ => throw new InvalidOperationException("secret detail")));

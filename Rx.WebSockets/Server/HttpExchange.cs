@@ -100,7 +100,25 @@ public sealed class HttpExchange
     /// other requests, so the 101 is the last HTTP response on the connection. On server shutdown the session is
     /// closed with 1001 (Going Away).
     /// </remarks>
-    public async ValueTask<IWebSocketServerSession> AcceptWebSocketAsync(WebSocketOptions options, IScheduler? scheduler = null)
+    public ValueTask<IWebSocketServerSession> AcceptWebSocketAsync(WebSocketOptions options, IScheduler? scheduler = null) =>
+        AcceptCoreAsync(options, scheduler, raw: false);
+
+    /// <summary>
+    /// Accepts the WebSocket upgrade as <see cref="AcceptWebSocketAsync"/> does, but hands the connection to a raw session
+    /// (Ktor's <c>webSocketRaw</c>): every frame — fragments, pings, pongs, the peer's Close — reaches
+    /// <see cref="IWebSocketSession.Incoming"/>, and nothing is answered automatically.
+    /// </summary>
+    /// <param name="options">Subprotocols, allowed origins, limits and close timeout of the session (no pinger).</param>
+    /// <param name="scheduler">The session's scheduler (close timeout); <see cref="Scheduler.Default"/> when null.</param>
+    /// <returns>The session; writing has started, reading starts with <see cref="IWebSocketSession.Start"/> (or <c>Run</c>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="HandshakeRejectedException">The handshake is invalid; the refusal has been sent.</exception>
+    /// <exception cref="InvalidOperationException">The response has started, or the request has a body that was not read.</exception>
+    /// <exception cref="System.IO.IOException">The connection ended before the 101 response was sent.</exception>
+    public ValueTask<IWebSocketServerSession> AcceptRawWebSocketAsync(WebSocketOptions options, IScheduler? scheduler = null) =>
+        AcceptCoreAsync(options, scheduler, raw: true);
+
+    private async ValueTask<IWebSocketServerSession> AcceptCoreAsync(WebSocketOptions options, IScheduler? scheduler, bool raw)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (Response.HasStarted)
@@ -134,8 +152,11 @@ public sealed class HttpExchange
         }
 
         var call = new WebSocketCall(Request, RemoteEndPoint, LocalEndPoint);
-        var session = WebSocketSession.CreateServerSession(
-            transport, options, scheduler ?? Scheduler.Default, call, _connection.Context.Services, handshake.SubProtocol);
+        var session = raw
+            ? WebSocketSession.CreateRawServerSession(
+                transport, options, scheduler ?? Scheduler.Default, call, _connection.Context.Services, handshake.SubProtocol)
+            : WebSocketSession.CreateServerSession(
+                transport, options, scheduler ?? Scheduler.Default, call, _connection.Context.Services, handshake.SubProtocol);
         _connection.OnUpgraded(session);
         return session;
     }

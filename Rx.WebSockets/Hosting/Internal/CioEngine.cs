@@ -41,7 +41,7 @@ internal interface IRouteTableValidator
 /// <see cref="HttpServer.StopAsync"/>, so that every stop call can choose its own (Ktor's <c>stop(grace, timeout)</c>).
 /// Thread-safety: every member may be called from any thread.
 /// </remarks>
-internal sealed class CioEngine : IApplicationEngine, IRouteTableValidator
+internal sealed class CioEngine : IApplicationEngine
 {
     private readonly ApplicationEngineSettings _settings;
     private readonly Application _application;
@@ -77,7 +77,6 @@ internal sealed class CioEngine : IApplicationEngine, IRouteTableValidator
                 throw new InvalidOperationException("The engine has already been started.");
             }
 
-            Validate(_application.Routes);
             var settings = _settings.Server with
             {
                 ShutdownGracePeriod = Timeout.InfiniteTimeSpan,
@@ -115,17 +114,6 @@ internal sealed class CioEngine : IApplicationEngine, IRouteTableValidator
         if (_ownsInstruments)
         {
             _instruments.Dispose();
-        }
-    }
-
-    public void Validate(RouteTable routes)
-    {
-        // HttpExchange.AcceptWebSocketAsync only creates default sessions; handing a raw route a default session would
-        // silently answer the pings and hide the frames its handler was written to see.
-        if (routes.WebSocketRoutes.FirstOrDefault(r => r.Raw) is { } raw)
-        {
-            throw new NotSupportedException(
-                $"The Cio engine cannot serve the raw WebSocket route {raw.Pattern} yet: HttpExchange has no raw accept.");
         }
     }
 
@@ -214,12 +202,6 @@ internal sealed class CioEngine : IApplicationEngine, IRouteTableValidator
     private async Task RunWebSocketAsync(HttpExchange exchange, RouteMatch match)
     {
         var route = match.WebSocket!;
-        if (route.Raw)
-        {
-            // Only reachable for a raw route added to a running application outside a module (modules are validated).
-            throw new NotSupportedException($"The Cio engine cannot serve the raw WebSocket route {route.Pattern}.");
-        }
-
         if (!exchange.IsWebSocketRequest)
         {
             // RFC 9110 §15.5.22: 426 "indicates that the server refuses to perform the request using the current
@@ -234,7 +216,9 @@ internal sealed class CioEngine : IApplicationEngine, IRouteTableValidator
         IWebSocketServerSession accepted;
         try
         {
-            accepted = await exchange.AcceptWebSocketAsync(route.Options, _application.Scheduler).ConfigureAwait(false);
+            accepted = route.Raw
+                ? await exchange.AcceptRawWebSocketAsync(route.Options, _application.Scheduler).ConfigureAwait(false)
+                : await exchange.AcceptWebSocketAsync(route.Options, _application.Scheduler).ConfigureAwait(false);
         }
         catch (HandshakeRejectedException e)
         {
