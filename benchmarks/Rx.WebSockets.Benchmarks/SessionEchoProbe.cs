@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.Tracing;
 using System.IO.Pipelines;
 using System.Linq;
@@ -8,7 +9,8 @@ using System.Threading.Tasks;
 namespace Rx.WebSockets.Benchmarks;
 
 /// <summary>
-/// A profile of <see cref="SessionEchoBenchmarks.PumpToSession"/> without BenchmarkDotNet: bytes allocated per message
+/// A profile of <see cref="SessionEchoBenchmarks.PumpToSession"/> without BenchmarkDotNet: messages per second over the
+/// whole run (wall clock, so as loaded as the machine is), bytes allocated per message
 /// (all threads), the server session's pipe reads and flushes per message, and the types behind the allocations, sampled
 /// from the runtime's GCAllocationTick events (one sample about every 100 KB allocated; the sampling is biased by how the
 /// runtime refills allocation contexts, so the counts name the types but do not weigh them). Run: <c>dotnet run -c Release --project benchmarks/Rx.WebSockets.Benchmarks -- probe [operations]</c>.
@@ -30,14 +32,18 @@ internal static class SessionEchoProbe
 
             long reads = counting!.Reads, flushes = counting.Flushes;
             long before = GC.GetTotalAllocatedBytes(precise: true);
+            long started = Stopwatch.GetTimestamp();
             for (int i = 0; i < operations; i++)
             {
                 benchmark.PumpToSession().GetAwaiter().GetResult();
             }
 
+            var elapsed = Stopwatch.GetElapsedTime(started);
             long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
             double messages = (double)operations * SessionEchoBenchmarks.Messages;
-            Console.WriteLine($"{message}: {allocated / messages:F1} B allocated per message; server reads {(counting.Reads - reads) / messages:F3}, flushes {(counting.Flushes - flushes) / messages:F3} per message");
+            Console.WriteLine(
+                $"{message}: {messages / elapsed.TotalSeconds:F0} msgs/s; {allocated / messages:F1} B allocated per message; " +
+                $"server reads {(counting.Reads - reads) / messages:F3}, flushes {(counting.Flushes - flushes) / messages:F3} per message");
 
             // A second pass for the types: the listener allocates for each event it receives, so it stays out of the figure above.
             using (var listener = new AllocationListener())
