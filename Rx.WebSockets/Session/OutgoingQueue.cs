@@ -1,7 +1,7 @@
 using System.Collections.Generic;
-using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
 
 namespace Rx.WebSockets.Session;
 
@@ -22,20 +22,32 @@ internal enum EnqueueStatus
 }
 
 /// <summary>A frame accepted for sending, with the task that reports its fate.</summary>
-internal sealed class OutgoingItem
+/// <remarks>
+/// A struct: every frame an echo or a broadcast sends passes through the queue, and a per-frame object here would be the
+/// one allocation the session adds to the frame itself (issue 3). Copies are cheap and immutable.
+/// </remarks>
+internal readonly struct OutgoingItem
 {
-    public OutgoingItem(Frame frame, bool fromApplication, bool trackCompletion)
+    public OutgoingItem(Frame frame, bool fromApplication, bool trackCompletion, bool onDataLane = false)
     {
         Frame = frame;
-        Size = frame.Payload.Length;
         FromApplication = fromApplication;
+        OnDataLane = onDataLane;
         Completion = trackCompletion ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+    }
+
+    private OutgoingItem(OutgoingItem item, bool onDataLane)
+    {
+        Frame = item.Frame;
+        FromApplication = item.FromApplication;
+        Completion = item.Completion;
+        OnDataLane = onDataLane;
     }
 
     public Frame Frame { get; }
 
     /// <summary>The bytes this frame holds against the limit: its payload length (control-lane frames hold none).</summary>
-    public long Size { get; }
+    public long Size => Frame.Payload.Length;
 
     /// <summary>Whether the application sent it (through Outgoing or SendAsync); only those count as unsent.</summary>
     public bool FromApplication { get; }
@@ -44,9 +56,10 @@ internal sealed class OutgoingItem
     public TaskCompletionSource? Completion { get; }
 
     /// <summary>Whether the frame went on the data lane, where its <see cref="Size"/> counts against the limit.</summary>
-    public bool OnDataLane { get; set; }
+    public bool OnDataLane { get; }
 
-    internal CancellationTokenRegistration Cancellation { get; set; }
+    /// <summary>The same item, queued on the data lane.</summary>
+    public OutgoingItem ToDataLane() => new(this, onDataLane: true);
 }
 
 /// <summary>
@@ -68,24 +81,31 @@ internal sealed class OutgoingItem
 /// </para>
 /// <para>
 /// Thread-safety: every member is thread-safe. Any number of producers may offer frames concurrently; one consumer (the
-/// write loop) calls <see cref="WaitToReadAsync"/>, <see cref="TryDequeue"/> and <see cref="OnWritten"/>;
-/// <see cref="Seal"/> and <see cref="Abort"/> may be called from any thread. All state is guarded by one lock, and task
-/// continuations run asynchronously so that none runs under it.
+/// write loop) calls <see cref="WaitToReadAsync"/>, <see cref="TryDequeue"/> and <see cref="OnWritten"/>, and awaits each
+/// wait before it starts the next; <see cref="Seal"/> and <see cref="Abort"/> may be called from any thread. All state is
+/// guarded by one lock, and task continuations run asynchronously so that none runs under it.
+/// </para>
+/// <para>
+/// Allocations: none per frame on the paths an echo takes (<see cref="Post"/>, <see cref="TryDequeue"/>,
+/// <see cref="OnWritten"/>) and none per wait: the consumer's wait is one reusable value-task source, not a new task each
+/// time the write loop runs dry. <see cref="Send"/> allocates the task it returns, and a send that waits for room a node.
 /// </para>
 /// </remarks>
-internal sealed class OutgoingQueue
+internal sealed class OutgoingQueue : IValueTaskSource<bool>
 {
     private readonly object _gate = new();
     private readonly long _maxBytes;
     private readonly Queue<OutgoingItem> _control = new();
     private readonly Queue<OutgoingItem> _data = new();
-    private readonly LinkedList<OutgoingItem> _waiting = new();
+    private readonly LinkedList<WaitingItem> _waiting = new();
     private OutgoingItem? _pendingPong;
     private long _queuedBytes;
     private long _inFlightBytes;
     private bool _sealed;
     private Exception? _abortedWith;
-    private TaskCompletionSource<bool>? _reader;
+    // The consumer's wait: reset and handed out by WaitToReadAsync, completed by Signal or Abort, all under _gate.
+    private ManualResetValueTaskSourceCore<bool> _readerWait = new() { RunContinuationsAsynchronously = true };
+    private bool _readerWaiting;
     private long _unsentFrameCount;
 
     public OutgoingQueue(long maxBytes)
@@ -181,10 +201,10 @@ internal sealed class OutgoingQueue
                 return EnqueueStatus.Waiting;
             }
 
-            var node = _waiting.AddLast(item);
+            var node = _waiting.AddLast(new WaitingItem(item));
             if (cancellationToken.CanBeCanceled)
             {
-                item.Cancellation = cancellationToken.Register(() => CancelWaiting(node, cancellationToken));
+                node.Value.Cancellation = cancellationToken.Register(() => CancelWaiting(node, cancellationToken));
             }
 
             return EnqueueStatus.Waiting;
@@ -208,7 +228,7 @@ internal sealed class OutgoingQueue
 
             _sealed = true;
             // A Close holds no bytes against the limit: it must be queued even when the lane is full.
-            _data.Enqueue(new OutgoingItem(close, fromApplication: false, trackCompletion: false) { OnDataLane = true });
+            _data.Enqueue(new OutgoingItem(close, fromApplication: false, trackCompletion: false, onDataLane: true));
             dropped = DrainWaiting();
             Signal();
         }
@@ -265,6 +285,7 @@ internal sealed class OutgoingQueue
     }
 
     /// <summary>Waits until a frame can be dequeued; false once the queue is aborted.</summary>
+    /// <remarks>One consumer: the returned value task is awaited once, before the next call.</remarks>
     public ValueTask<bool> WaitToReadAsync()
     {
         lock (_gate)
@@ -279,13 +300,26 @@ internal sealed class OutgoingQueue
                 return new ValueTask<bool>(true);
             }
 
-            _reader ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            return new ValueTask<bool>(_reader.Task);
+            if (!_readerWaiting)
+            {
+                _readerWait.Reset();
+                _readerWaiting = true;
+            }
+
+            // A second call before the first wait ended gets the same wait; it may still be awaited only once.
+            return new ValueTask<bool>(this, _readerWait.Version);
         }
     }
 
+    bool IValueTaskSource<bool>.GetResult(short token) => _readerWait.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _readerWait.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _readerWait.OnCompleted(continuation, state, token, flags);
+
     /// <summary>Takes the next frame to write: the control lane first.</summary>
-    public bool TryDequeue([NotNullWhen(true)] out OutgoingItem? item)
+    public bool TryDequeue(out OutgoingItem item)
     {
         lock (_gate)
         {
@@ -296,7 +330,7 @@ internal sealed class OutgoingQueue
                     if (item.Frame is PongFrame)
                     {
                         // The slot may hold a newer pong than the one queued: that is the one to send.
-                        item = _pendingPong!;
+                        item = _pendingPong!.Value;
                         _pendingPong = null;
                     }
 
@@ -311,7 +345,7 @@ internal sealed class OutgoingQueue
                 }
             }
 
-            item = null;
+            item = default;
             return false;
         }
     }
@@ -357,7 +391,6 @@ internal sealed class OutgoingQueue
     public void Abort(Exception reason, IReadOnlyCollection<OutgoingItem>? inFlight = null)
     {
         var dropped = new List<OutgoingItem>();
-        TaskCompletionSource<bool>? reader;
         lock (_gate)
         {
             if (_abortedWith is not null)
@@ -380,11 +413,13 @@ internal sealed class OutgoingQueue
             _pendingPong = null;
             _queuedBytes = 0;
             _inFlightBytes = 0;
-            reader = _reader;
-            _reader = null;
+            if (_readerWaiting)
+            {
+                _readerWaiting = false;
+                _readerWait.SetResult(false); // the continuation runs asynchronously, not under the lock
+            }
         }
 
-        reader?.TrySetResult(false);
         Drop(dropped, reason);
     }
 
@@ -392,7 +427,6 @@ internal sealed class OutgoingQueue
     {
         foreach (var item in items)
         {
-            item.Cancellation.Dispose();
             CountUnsent(item);
             item.Completion?.TrySetException(reason ?? new ConnectionClosedException(null, null));
         }
@@ -404,7 +438,7 @@ internal sealed class OutgoingQueue
 
     private void EnqueueData(OutgoingItem item)
     {
-        item.OnDataLane = true;
+        item = item.ToDataLane();
         _data.Enqueue(item);
         _queuedBytes += Held(item);
         Signal();
@@ -412,31 +446,38 @@ internal sealed class OutgoingQueue
 
     private void Signal()
     {
-        if (_reader is { } reader)
+        if (_readerWaiting)
         {
-            _reader = null;
-            reader.TrySetResult(true);
+            _readerWaiting = false;
+            _readerWait.SetResult(true); // the continuation runs asynchronously, not under the lock
         }
     }
 
     private void AdmitWaiting()
     {
-        while (_waiting.First is { } node && !_sealed && HasRoom(node.Value.Size))
+        while (_waiting.First is { } node && !_sealed && HasRoom(node.Value.Item.Size))
         {
             _waiting.RemoveFirst();
-            node.Value.Cancellation.Dispose();
-            EnqueueData(node.Value);
+            // Unregister, not Dispose: Dispose waits for a running callback, and CancelWaiting waits for this lock.
+            node.Value.Cancellation.Unregister();
+            EnqueueData(node.Value.Item);
         }
     }
 
     private List<OutgoingItem> DrainWaiting()
     {
-        var items = new List<OutgoingItem>(_waiting);
+        var items = new List<OutgoingItem>(_waiting.Count);
+        foreach (var waiting in _waiting)
+        {
+            waiting.Cancellation.Unregister();
+            items.Add(waiting.Item);
+        }
+
         _waiting.Clear();
         return items;
     }
 
-    private void CancelWaiting(LinkedListNode<OutgoingItem> node, CancellationToken cancellationToken)
+    private void CancelWaiting(LinkedListNode<WaitingItem> node, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -449,7 +490,7 @@ internal sealed class OutgoingQueue
             AdmitWaiting(); // the cancelled frame may have been blocking smaller ones behind it
         }
 
-        node.Value.Completion!.TrySetCanceled(cancellationToken);
+        node.Value.Item.Completion!.TrySetCanceled(cancellationToken);
     }
 
     private void CountUnsent(OutgoingItem item)
@@ -459,5 +500,15 @@ internal sealed class OutgoingQueue
         {
             Interlocked.Increment(ref _unsentFrameCount);
         }
+    }
+
+    /// <summary>A send waiting for room (<see cref="OutgoingOverflowPolicy.Wait"/>), with the registration that cancels the wait.</summary>
+    private sealed class WaitingItem
+    {
+        public WaitingItem(OutgoingItem item) => Item = item;
+
+        public OutgoingItem Item { get; }
+
+        public CancellationTokenRegistration Cancellation { get; set; }
     }
 }

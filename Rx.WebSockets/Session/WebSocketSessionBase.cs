@@ -59,7 +59,8 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     private Task? _readLoop;
     private bool _started;
     private bool _readLoopDone;
-    private bool _stopReading;
+    // Written under _gate; read without it on every frame by the read loop (a volatile read is all that check needs).
+    private volatile bool _stopReading;
     private Exception? _incomingError;
     private bool _incomingTerminated;
     private volatile bool _ended;
@@ -474,13 +475,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         }
     }
 
-    private bool IsStopRequested()
-    {
-        lock (_gate)
-        {
-            return _stopReading;
-        }
-    }
+    private bool IsStopRequested() => _stopReading;
 
     private void TerminateIncoming()
     {
