@@ -1,7 +1,13 @@
+using System.Net.Http;
+using System.Net.WebSockets;
+using System.Reactive;
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using System.Threading.Tasks;
 using Microsoft.Reactive.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Rx.WebSockets.Hosting;
 using Rx.WebSockets.Session;
 using Rx.WebSockets.Session.Testing;
 
@@ -46,5 +52,47 @@ public sealed class ReadmeExamplesTests
         scheduler.AdvanceBy(1);                                    // the server pings at exactly 30 s
         await pong.WaitAsync(TimeSpan.FromSeconds(5));             // the client's ponger answered
         Assert.Equal(WebSocketState.Open, pair.Server.State);
+    }
+
+    [Fact]
+    public async Task EmbeddedServerQuickstart_ServesHelloAndEchoes()
+    {
+        await using var server = EmbeddedServer.Create(Engines.Cio, port: 0, host: "127.0.0.1", module: app =>
+        {
+            app.WebSocket("/echo", session => session.Run(frames => frames).Select(_ => Unit.Default));
+            app.Get("/hello", exchange => { exchange.Response.Write("Hello, World!"); return ValueTask.CompletedTask; });
+        });
+        await server.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var port = server.LocalEndPoints[0].Port;
+
+        using var http = new HttpClient();
+        Assert.Equal("Hello, World!", await http.GetStringAsync($"http://127.0.0.1:{port}/hello").WaitAsync(TimeSpan.FromSeconds(10)));
+        await AssertEchoesAsync(port);
+    }
+
+    [Fact]
+    public async Task GenericHostQuickstart_EchoesAndStops()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddRxWebSockets(options => options.PingInterval = TimeSpan.FromSeconds(15));
+        builder.Services.AddEmbeddedServer(
+            server => { server.Host = "127.0.0.1"; server.Port = 0; },
+            app => app.WebSocket("/echo", session => session.Run(frames => frames).Select(_ => Unit.Default)));
+        using var host = builder.Build();
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        await AssertEchoesAsync(host.Services.GetRequiredService<EmbeddedServer>().LocalEndPoints[0].Port);
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task AssertEchoesAsync(int port)
+    {
+        using var client = new ClientWebSocket();
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/echo"), default).WaitAsync(TimeSpan.FromSeconds(10));
+        await client.SendAsync("hi"u8.ToArray(), WebSocketMessageType.Text, true, default).WaitAsync(TimeSpan.FromSeconds(10));
+        var buffer = new byte[16];
+        var result = await client.ReceiveAsync(buffer, default).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("hi", System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "", default).WaitAsync(TimeSpan.FromSeconds(10));
     }
 }
