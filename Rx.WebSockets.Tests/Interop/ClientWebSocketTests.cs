@@ -136,6 +136,7 @@ public sealed class ClientWebSocketTests
     {
         string id = InteropServerFixture.NewId("cws-server-close");
         using var ws = await ConnectAsync($"/close?code=4001&reason=server%20bye&id={id}", ct);
+        await ws.SendAsync("close me"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, ct);
 
         var result = await ws.ReceiveAsync(new byte[64], ct);
         Assert.Equal(WebSocketMessageType.Close, result.MessageType);

@@ -1,0 +1,78 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Tasks;
+using Xunit.Abstractions;
+
+namespace Rx.WebSockets.Tests.Interop;
+
+/// <summary>
+/// A peer driven by a script (npm ws, python3-websockets) that runs every scenario itself against one server and prints
+/// one JSON line of results; the test adds the server's side of the close handshakes and diffs the whole section.
+/// </summary>
+public static class ScriptedPeer
+{
+    /// <summary>How long a scripted peer may run; its own timer is 20 s.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the server may take to record a session's end once the peer has exited.</summary>
+    private static readonly TimeSpan s_closeWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>The echo URL a script gets: <c>/echo?id=ID&amp;ping=100</c> (the server pings, so the script can wait for a pong).</summary>
+    public static Uri EchoUrl(InteropServerFixture server, string id) => server.Ws($"/echo?id={id}&ping=100");
+
+    /// <summary>Parses the script's JSON line and builds the actual section: its results plus the server's view.</summary>
+    public static async Task<JsonObject> ActualAsync(PeerResult run, InteropServerFixture server, string id, ITestOutputHelper output)
+    {
+        string? line = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        JsonObject reported;
+        try
+        {
+            reported = JsonNode.Parse(line ?? "") as JsonObject ?? throw new JsonException("not an object");
+        }
+        catch (JsonException e)
+        {
+            Assert.Fail($"the peer printed no JSON result line ({e.Message}); {run}");
+            throw;
+        }
+
+        output.WriteLine($"peer: {reported["peer"]}");
+        var actual = new JsonObject();
+        foreach (var (key, value) in reported.Where(p => p.Key != "peer").ToList())
+        {
+            reported.Remove(key);
+            actual[key] = value;
+        }
+
+        await AddServerViewAsync(actual, "closeFromClient", server.Session(id));
+        await AddServerViewAsync(actual, "closeFromServer", server.Session(id + "-server-close"));
+        if (run.ExitCode != 0 && !actual.ContainsKey("error"))
+        {
+            actual["exitCode"] = run.ExitCode;
+        }
+
+        return actual;
+    }
+
+    private static async Task AddServerViewAsync(JsonObject actual, string scenario, SessionProbe probe)
+    {
+        if (actual[scenario] is not { } clientSaw)
+        {
+            return; // the script did not get that far: the diff reports the scenario as missing
+        }
+
+        actual.Remove(scenario);
+        JsonNode? serverSaw;
+        try
+        {
+            serverSaw = await probe.ClosedJsonAsync(s_closeWait);
+        }
+        catch (TimeoutException)
+        {
+            serverSaw = "no close within " + s_closeWait.TotalSeconds + " s";
+        }
+
+        actual[scenario] = new JsonObject { ["clientSaw"] = clientSaw, ["serverSaw"] = serverSaw };
+    }
+}
