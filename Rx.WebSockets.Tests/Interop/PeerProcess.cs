@@ -51,7 +51,7 @@ public sealed class PeerProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Task _exited;
+    private Task _exited = Task.CompletedTask;
     private readonly ITestOutputHelper _output;
     private readonly string _name;
 
@@ -60,7 +60,6 @@ public sealed class PeerProcess : IAsyncDisposable
         _process = process;
         _name = name;
         _output = output;
-        _exited = process.WaitForExitAsync();
     }
 
     /// <summary>Completes when the process has exited.</summary>
@@ -123,6 +122,7 @@ public sealed class PeerProcess : IAsyncDisposable
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        peer._exited = process.WaitForExitAsync();
         output.WriteLine($"started: {peer._name}");
         return peer;
     }

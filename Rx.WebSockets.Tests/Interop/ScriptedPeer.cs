@@ -8,8 +8,9 @@ using Xunit.Abstractions;
 namespace Rx.WebSockets.Tests.Interop;
 
 /// <summary>
-/// A peer driven by a script (npm ws, python3-websockets) that runs every scenario itself against one server and prints
-/// one JSON line of results; the test adds the server's side of the close handshakes and diffs the whole section.
+/// A peer driven by a script (npm ws, python3-websockets, the browser page) that runs every scenario itself against one
+/// server and reports one JSON object of results; the test adds the server's side of the close handshakes and diffs the
+/// whole section.
 /// </summary>
 public static class ScriptedPeer
 {
@@ -22,18 +23,30 @@ public static class ScriptedPeer
     /// <summary>The echo URL a script gets: <c>/echo?id=ID&amp;ping=100</c> (the server pings, so the script can wait for a pong).</summary>
     public static Uri EchoUrl(InteropServerFixture server, string id) => server.Ws($"/echo?id={id}&ping=100");
 
-    /// <summary>Parses the script's JSON line and builds the actual section: its results plus the server's view.</summary>
+    /// <summary>Parses the script's last output line and builds the actual section: its results plus the server's view.</summary>
     public static async Task<JsonObject> ActualAsync(PeerResult run, InteropServerFixture server, string id, ITestOutputHelper output)
     {
         string? line = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        var actual = await ActualAsync(line, run.ToString(), server, id, output);
+        if (run.ExitCode != 0 && !actual.ContainsKey("error"))
+        {
+            actual["exitCode"] = run.ExitCode;
+        }
+
+        return actual;
+    }
+
+    /// <summary>Parses a peer's JSON results and builds the actual section: its results plus the server's view.</summary>
+    public static async Task<JsonObject> ActualAsync(string? json, string context, InteropServerFixture server, string id, ITestOutputHelper output)
+    {
         JsonObject reported;
         try
         {
-            reported = JsonNode.Parse(line ?? "") as JsonObject ?? throw new JsonException("not an object");
+            reported = JsonNode.Parse(json ?? "") as JsonObject ?? throw new JsonException("not an object");
         }
         catch (JsonException e)
         {
-            Assert.Fail($"the peer printed no JSON result line ({e.Message}); {run}");
+            Assert.Fail($"the peer reported no JSON results ({e.Message}); {context}");
             throw;
         }
 
@@ -47,11 +60,6 @@ public static class ScriptedPeer
 
         await AddServerViewAsync(actual, "closeFromClient", server.Session(id));
         await AddServerViewAsync(actual, "closeFromServer", server.Session(id + "-server-close"));
-        if (run.ExitCode != 0 && !actual.ContainsKey("error"))
-        {
-            actual["exitCode"] = run.ExitCode;
-        }
-
         return actual;
     }
 
