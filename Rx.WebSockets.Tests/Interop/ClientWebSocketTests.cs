@@ -26,9 +26,9 @@ public sealed class ClientWebSocketTests
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan s_keepAliveInterval = TimeSpan.FromMilliseconds(100);
 
-    // Long against the 100 ms pings of a loopback peer, yet shorter than the pings the test waits for: a pong that does
-    // not come makes ClientWebSocket abort inside the test's window.
-    private static readonly TimeSpan s_keepAliveTimeout = TimeSpan.FromSeconds(1);
+    // Long against a loopback round trip even on a loaded machine, yet shorter than the pinging the test waits for: a pong
+    // that does not come makes ClientWebSocket abort inside the test's window.
+    private static readonly TimeSpan s_keepAliveTimeout = TimeSpan.FromSeconds(2);
 
     private readonly InteropServerFixture _server;
     private readonly ITestOutputHelper _output;
@@ -164,8 +164,8 @@ public sealed class ClientWebSocketTests
         // A pending receive is how ClientWebSocket reads Pongs (and how it would report the abort).
         var buffer = new byte[256];
         var receive = ws.ReceiveAsync(buffer.AsMemory(), ct).AsTask();
-        // Half a timeout's worth of pings more than one timeout holds: an unanswered ping would have aborted the client.
-        int pings = (int)Math.Ceiling(1.5 * s_keepAliveTimeout / s_keepAliveInterval);
+        // Five pings more than one timeout holds: an unanswered ping would have aborted the client by then.
+        int pings = (int)Math.Ceiling(s_keepAliveTimeout / s_keepAliveInterval) + 5;
         await probe.WaitForPingsAsync(pings, ct);
 
         Assert.False(receive.IsCompleted, $"the receive ended while pinging: {receive.Status} {receive.Exception?.GetBaseException().Message}");
