@@ -399,7 +399,7 @@ public sealed class ChunkedDecoder
                     return ExtensionState.QuotedPair;
                 }
 
-                if (b == ByteTab || (b >= ByteSpace && b != 0x7F))
+                if (HttpSyntax.IsQuotedText(b))
                 {
                     return state;
                 }
@@ -408,7 +408,7 @@ public sealed class ChunkedDecoder
 
             case ExtensionState.QuotedPair:
                 // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
-                if (b == ByteTab || (b >= ByteSpace && b != 0x7F))
+                if (HttpSyntax.IsQuotedText(b))
                 {
                     return ExtensionState.QuotedValue;
                 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 
 namespace Rx.WebSockets.Http.Body;
 
@@ -13,6 +12,7 @@ public static class ChunkedEncoder
     private const byte ByteCR = (byte)'\r';
     private const byte ByteLF = (byte)'\n';
     private const int MaxSizeLineLength = 8 + 2; // int.MaxValue is 7fffffff: 8 hex digits, then CRLF
+    private const string LastChunkLine = "0";
 
     /// <summary>Writes <paramref name="data"/> as one chunk: <c>size-in-hex CRLF data CRLF</c>; nothing when it is empty.</summary>
     /// <param name="data">The chunk data.</param>
@@ -65,37 +65,15 @@ public static class ChunkedEncoder
                     throw new ArgumentException($"Trailer field name '{name}' is not a token (RFC 9110 §5.1).", nameof(trailers));
                 }
 
-                if (!IsFieldValue(value))
+                if (!HttpSyntax.IsFieldValue(value))
                 {
                     throw new ArgumentException($"Trailer field '{name}' has a value with a control or non-Latin-1 character.", nameof(trailers));
                 }
             }
         }
 
-        var zero = output.GetSpan(3);
-        zero[0] = (byte)'0';
-        zero[1] = ByteCR;
-        zero[2] = ByteLF;
-        output.Advance(3);
-
-        if (trailers is not null)
-        {
-            foreach (var (name, value) in trailers)
-            {
-                // field-line = field-name ":" OWS field-value OWS; one SP after the colon, as senders conventionally write.
-                int length = name.Length + 2 + value.Length + 2;
-                var span = output.GetSpan(length);
-                int written = Encoding.ASCII.GetBytes(name, span);
-                span[written++] = (byte)':';
-                span[written++] = (byte)' ';
-                written += Encoding.Latin1.GetBytes(value, span[written..]);
-                span[written++] = ByteCR;
-                span[written++] = ByteLF;
-                output.Advance(written);
-            }
-        }
-
-        WriteCrlf(output);
+        // RFC 9112 §7.1: last-chunk = 1*("0") [ chunk-ext ] CRLF, then trailer-section CRLF — the shape of a head.
+        HttpSyntax.WriteHead(output, LastChunkLine, trailers);
     }
 
     private static int WriteHex(uint value, Span<byte> destination)
@@ -121,18 +99,5 @@ public static class ChunkedEncoder
         span[0] = ByteCR;
         span[1] = ByteLF;
         output.Advance(2);
-    }
-
-    private static bool IsFieldValue(string value)
-    {
-        foreach (char c in value)
-        {
-            if ((c < ' ' && c != '\t') || c == '\x7F' || c > '\xFF')
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -185,7 +185,7 @@ public static class MessageFraming
             {
                 // transfer-coding = token *( OWS ";" OWS transfer-parameter )
                 int semicolon = member.IndexOf(';');
-                var name = (semicolon < 0 ? member : member[..semicolon]).TrimEnd(" \t");
+                var name = HttpSyntax.TrimOws(semicolon < 0 ? member : member[..semicolon]);
                 if (!HttpSyntax.IsToken(name))
                 {
                     RequestRejection.Throw(RequestRejectionReason.InvalidTransferEncoding);

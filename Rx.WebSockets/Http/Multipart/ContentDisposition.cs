@@ -118,15 +118,15 @@ public sealed class ContentDisposition
 
         // RFC 6266 §4.1: content-disposition = "Content-Disposition" ":" disposition-type *( ";" disposition-parm )
         int i = 0;
-        HeaderValueSyntax.SkipOws(value, ref i);
-        string type = HeaderValueSyntax.ReadToken(value, ref i);
+        HttpSyntax.SkipOws(value, ref i);
+        string type = HttpSyntax.ReadToken(value, ref i);
         if (type.Length == 0)
         {
             return "the disposition type must be a token";
         }
 
         var parameters = new List<KeyValuePair<string, string>>();
-        string? error = HeaderValueSyntax.ReadParameters(value, i, parameters);
+        string? error = HttpSyntax.ReadParameters(value, i, parameters);
         if (error is not null)
         {
             return error;
@@ -183,12 +183,13 @@ public sealed class ContentDisposition
             char c = valueChars[i];
             if (c == CharPercent)
             {
-                if (i + 2 >= valueChars.Length || !IsHex(valueChars[i + 1]) || !IsHex(valueChars[i + 2]))
+                if (i + 2 >= valueChars.Length || !char.IsAsciiHexDigit(valueChars[i + 1]) || !char.IsAsciiHexDigit(valueChars[i + 2]))
                 {
                     return null;
                 }
 
-                bytes[length++] = (byte)((HexValue(valueChars[i + 1]) << 4) | HexValue(valueChars[i + 2]));
+                // Both are ASCII hex digits now, so the casts to byte lose nothing.
+                bytes[length++] = (byte)((HttpSyntax.HexValue((byte)valueChars[i + 1]) << 4) | HttpSyntax.HexValue((byte)valueChars[i + 2]));
                 i += 2;
             }
             else if (s_attrChars.Contains(c))
@@ -210,8 +211,4 @@ public sealed class ContentDisposition
             return null;
         }
     }
-
-    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
-
-    private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }

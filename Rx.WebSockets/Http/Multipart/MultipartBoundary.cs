@@ -129,8 +129,8 @@ public static class MultipartBoundary
 
         // RFC 9110 §8.3.1: media-type = type "/" subtype parameters; "The type and subtype tokens are case-insensitive."
         int i = 0;
-        HeaderValueSyntax.SkipOws(contentType, ref i);
-        string type = HeaderValueSyntax.ReadToken(contentType, ref i);
+        HttpSyntax.SkipOws(contentType, ref i);
+        string type = HttpSyntax.ReadToken(contentType, ref i);
         if (i == contentType.Length || contentType[i] != CharSlash)
         {
             return "expected a media type 'multipart/<subtype>'";
@@ -142,13 +142,13 @@ public static class MultipartBoundary
         }
 
         i++;
-        if (HeaderValueSyntax.ReadToken(contentType, ref i).Length == 0)
+        if (HttpSyntax.ReadToken(contentType, ref i).Length == 0)
         {
             return "the multipart subtype is missing";
         }
 
         var parameters = new List<KeyValuePair<string, string>>();
-        string? error = HeaderValueSyntax.ReadParameters(contentType, i, parameters);
+        string? error = HttpSyntax.ReadParameters(contentType, i, parameters);
         if (error is not null)
         {
             return error;

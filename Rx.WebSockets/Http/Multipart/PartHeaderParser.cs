@@ -8,17 +8,15 @@ namespace Rx.WebSockets.Http.Multipart;
 /// RFC 9112 §5: <c>field-name ":" OWS field-value OWS CRLF</c>, ending at an empty line.
 /// </summary>
 /// <remarks>
-/// Kept inside the multipart folder on purpose (sans-I/O, BCL only); the request-head parser has its own copy of the
-/// same rules and the two may be unified later.
+/// Each line is split and checked by <see cref="HttpSyntax.ParseFieldLine"/>, as the request head's are; only the
+/// limits, the messages and the value decoding (UTF-8, else ISO-8859-1) are this parser's own.
 /// </remarks>
 internal static class PartHeaderParser
 {
     private const byte ByteCR = (byte)'\r';
     private const byte ByteLF = (byte)'\n';
-    private const byte ByteColon = (byte)':';
     private const byte ByteSpace = (byte)' ';
     private const byte ByteTab = (byte)'\t';
-    private const byte ByteDelete = 0x7F;
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -84,43 +82,20 @@ internal static class PartHeaderParser
 
     private static void AddField(ReadOnlySpan<byte> line, HttpHeaders fields)
     {
-        // RFC 9112 §5.2: "A server that receives an obs-fold in a request message ... MUST either reject the message
-        // ... or replace each received obs-fold with one or more SP octets"; we reject.
-        if (line[0] == ByteSpace || line[0] == ByteTab)
+        // The request head's field-line rules (RFC 9112 §5), quoted in HttpSyntax.ParseFieldLine. A CR inside the
+        // line is reported as the control or non-token byte it is, so the message can name it.
+        var error = HttpSyntax.ParseFieldLine(line, rejectBareCR: false, out var name, out var value, out int bad);
+        if (error != HttpSyntax.FieldLineError.None)
         {
-            MultipartThrowHelper.ThrowMalformed("A part header uses obsolete line folding (a line starting with whitespace).");
-        }
-
-        int colon = line.IndexOf(ByteColon);
-        if (colon < 0)
-        {
-            MultipartThrowHelper.ThrowMalformed("A part header line has no ':'.");
-        }
-
-        var name = line[..colon];
-        if (name.IsEmpty)
-        {
-            MultipartThrowHelper.ThrowMalformed("A part header has an empty field name.");
-        }
-
-        int bad = name.IndexOfAnyExcept(HeaderValueSyntax.TokenBytes);
-        if (bad >= 0)
-        {
-            // RFC 9112 §5.1: "No whitespace is allowed between the field name and colon ... A server MUST reject".
-            MultipartThrowHelper.ThrowMalformed(name[bad] is ByteSpace or ByteTab
-                ? "A part header has whitespace between the field name and the colon."
-                : $"A part header field name contains the byte 0x{name[bad]:X2}, which is not a token character.");
-        }
-
-        // RFC 9112 §5: field-line = field-name ":" OWS field-value OWS
-        var value = line[(colon + 1)..].Trim(" \t"u8);
-        foreach (byte b in value)
-        {
-            // RFC 9110 §5.5: field-vchar = VCHAR / obs-text, with SP / HTAB inside; other controls are invalid.
-            if ((b < ByteSpace && b != ByteTab) || b == ByteDelete)
+            MultipartThrowHelper.ThrowMalformed(error switch
             {
-                MultipartThrowHelper.ThrowMalformed($"A part header value contains the control byte 0x{b:X2}.");
-            }
+                HttpSyntax.FieldLineError.ObsoleteLineFolding => "A part header uses obsolete line folding (a line starting with whitespace).",
+                HttpSyntax.FieldLineError.MissingColon => "A part header line has no ':'.",
+                HttpSyntax.FieldLineError.InvalidName when bad < 0 => "A part header has an empty field name.",
+                HttpSyntax.FieldLineError.InvalidName when name[bad] is ByteSpace or ByteTab => "A part header has whitespace between the field name and the colon.",
+                HttpSyntax.FieldLineError.InvalidName => $"A part header field name contains the byte 0x{name[bad]:X2}, which is not a token character.",
+                _ => $"A part header value contains the control byte 0x{value[bad]:X2}.",
+            });
         }
 
         fields.Add(Encoding.ASCII.GetString(name), DecodeValue(value));

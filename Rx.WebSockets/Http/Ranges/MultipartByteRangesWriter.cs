@@ -34,10 +34,6 @@ public static class MultipartByteRangesWriter
     // "--" boundary "--" CRLF
     private const int ClosingOverhead = 6;
 
-    // RFC 9110 §5.6.2 tchar: a boundary made only of these needs no quotes in the Content-Type parameter.
-    private static readonly SearchValues<char> s_tokenChars =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
-
     /// <summary>Makes a boundary: <see cref="BoundaryPrefix"/> followed by the 16 bytes as 32 lowercase hex digits.</summary>
     /// <param name="random">Exactly 16 bytes; a server takes them from <c>RandomNumberGenerator</c> (this layer has no randomness of its own, so tests can pass fixed bytes).</param>
     /// <returns>The boundary, e.g. <c>rxws-boundary-000102030405060708090a0b0c0d0e0f</c>.</returns>
@@ -61,9 +57,9 @@ public static class MultipartByteRangesWriter
         CheckBoundary(boundary);
 
         // A boundary with characters outside token (e.g. a space or ':') must be quoted in a parameter (RFC 9110 §5.6.6).
-        return boundary.AsSpan().ContainsAnyExcept(s_tokenChars)
-            ? ContentTypePrefix + "\"" + boundary + "\""
-            : ContentTypePrefix + boundary;
+        return HttpSyntax.IsToken(boundary)
+            ? ContentTypePrefix + boundary
+            : ContentTypePrefix + "\"" + boundary + "\"";
     }
 
     /// <summary>The exact number of bytes <see cref="Write(IReadOnlyList{ByteRange}, ReadOnlySpan{byte}, string, string, IBufferWriter{byte})"/> produces for these ranges.</summary>
@@ -213,13 +209,12 @@ public static class MultipartByteRangesWriter
     private static void CheckContentType(string contentType)
     {
         ArgumentNullException.ThrowIfNull(contentType);
-        foreach (char c in contentType)
+
+        // Header text: no CR/LF (they would inject header lines) and one byte per char, so the length is exact.
+        int bad = HttpSyntax.IndexOfNonFieldValue(contentType);
+        if (bad >= 0)
         {
-            // Header text: no CR/LF (they would inject header lines) and one byte per char, so the length is exact.
-            if ((c < ' ' && c != '\t') || c == '\x7F' || c > '\xFF')
-            {
-                throw new ArgumentException($"The content type contains U+{(int)c:X4}, which is not allowed in a header field.", nameof(contentType));
-            }
+            throw new ArgumentException($"The content type contains U+{(int)contentType[bad]:X4}, which is not allowed in a header field.", nameof(contentType));
         }
     }
 

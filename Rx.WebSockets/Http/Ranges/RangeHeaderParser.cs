@@ -16,8 +16,6 @@ public static class RangeHeaderParser
     private const char CharEquals = '=';
     private const char CharDash = '-';
     private const char CharComma = ',';
-    private const char CharSpace = ' ';
-    private const char CharTab = '\t';
     private const char CharQuote = '"';
     private const string WeakPrefix = "W/";
 
@@ -152,7 +150,7 @@ public static class RangeHeaderParser
             return true;
         }
 
-        string validator = ifRange.Trim(" \t".ToCharArray());
+        string validator = HttpSyntax.TrimOws(ifRange).ToString();
         if (validator.StartsWith(WeakPrefix, StringComparison.Ordinal) || validator.StartsWith(CharQuote))
         {
             // RFC 9110 §13.1.5: "the condition is true if the entity-tag matches ... using the strong comparison
@@ -182,7 +180,7 @@ public static class RangeHeaderParser
     {
         // RFC 9110 §14.2: Range = ranges-specifier; §14.1.1: ranges-specifier = range-unit "=" range-set
         int i = 0;
-        SkipOws(value, ref i);
+        HttpSyntax.SkipOws(value, ref i);
         int unitStart = i;
         while (i < value.Length && value[i] != CharEquals)
         {
@@ -202,7 +200,7 @@ public static class RangeHeaderParser
         // "=" is tolerated like list OWS.
         while (true)
         {
-            SkipOws(value, ref i);
+            HttpSyntax.SkipOws(value, ref i);
             if (i == value.Length)
             {
                 return specs.Count > 0;
@@ -250,7 +248,7 @@ public static class RangeHeaderParser
                 specs.Add((first, last, false));
             }
 
-            SkipOws(value, ref i);
+            HttpSyntax.SkipOws(value, ref i);
             if (i < value.Length && value[i] != CharComma)
             {
                 return false;
@@ -320,13 +318,5 @@ public static class RangeHeaderParser
         }
 
         return true;
-    }
-
-    private static void SkipOws(string s, ref int i)
-    {
-        while (i < s.Length && (s[i] == CharSpace || s[i] == CharTab))
-        {
-            i++;
-        }
     }
 }

@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Collections.Generic;
 using System.Text;
+using Rx.WebSockets.Http;
 
 namespace Rx.WebSockets.Protocol.Extensions;
 
@@ -37,19 +37,10 @@ public sealed class ExtensionHeader
     /// <summary>The name of the header field, in requests and responses.</summary>
     public const string HeaderName = "Sec-WebSocket-Extensions";
 
-    private const char CharSpace = ' ';
-    private const char CharTab = '\t';
     private const char CharComma = ',';
-    private const char CharSemicolon = ';';
     private const char CharEquals = '=';
-    private const char CharQuote = '"';
-    private const char CharBackslash = '\\';
     private const string ParameterSeparator = "; ";
     private const string ElementSeparator = ", ";
-
-    // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-    private static readonly SearchValues<char> s_tokenChars =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
     /// <summary>Creates an element.</summary>
     /// <param name="name">The extension name, a token (e.g. <c>permessage-deflate</c>).</param>
@@ -59,7 +50,7 @@ public sealed class ExtensionHeader
     public ExtensionHeader(string name, IEnumerable<ExtensionParameter>? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!IsToken(name))
+        if (!HttpSyntax.IsToken(name))
         {
             throw new ArgumentException("An extension name must be a non-empty token (RFC 6455 §9.1).", nameof(name));
         }
@@ -157,17 +148,12 @@ public sealed class ExtensionHeader
         return builder.ToString();
     }
 
-    /// <summary>Whether <paramref name="value"/> is a non-empty RFC 9110 §5.6.2 token.</summary>
-    /// <param name="value">The text.</param>
-    /// <returns><see langword="true"/> for a token.</returns>
-    internal static bool IsToken(string value) => value.Length > 0 && !value.AsSpan().ContainsAnyExcept(s_tokenChars);
-
     private static bool TryParseInto(string s, List<ExtensionHeader> into)
     {
         int i = 0;
         while (true)
         {
-            SkipOws(s, ref i);
+            HttpSyntax.SkipOws(s, ref i);
             if (i == s.Length)
             {
                 return true;
@@ -180,31 +166,31 @@ public sealed class ExtensionHeader
                 continue;
             }
 
-            string name = ReadToken(s, ref i);
+            string name = HttpSyntax.ReadToken(s, ref i);
             if (name.Length == 0)
             {
                 return false;
             }
 
             var parameters = new List<ExtensionParameter>();
-            while (true)
+            var reader = new HttpParameterReader(s, i, HttpParameterRules.Rfc6455Extension);
+            while (reader.TryRead(out string parameterName, out string? value))
             {
-                SkipOws(s, ref i);
-                if (i == s.Length || s[i] != CharSemicolon)
-                {
-                    break;
-                }
-
-                i++;
-                SkipOws(s, ref i);
-                if (!TryReadParameter(s, ref i, out var parameter))
+                // RFC 6455 §9.1: "the value after quoted-string unescaping MUST conform to the 'token' ABNF."
+                if (value is not null && !HttpSyntax.IsToken(value))
                 {
                     return false;
                 }
 
-                parameters.Add(parameter);
+                parameters.Add(new ExtensionParameter(parameterName, value));
             }
 
+            if (reader.Error is not null)
+            {
+                return false;
+            }
+
+            i = reader.Position;
             into.Add(new ExtensionHeader(name, parameters));
             if (i < s.Length)
             {
@@ -217,99 +203,5 @@ public sealed class ExtensionHeader
                 i++;
             }
         }
-    }
-
-    private static bool TryReadParameter(string s, ref int i, out ExtensionParameter parameter)
-    {
-        parameter = null!;
-        string name = ReadToken(s, ref i);
-        if (name.Length == 0)
-        {
-            return false;
-        }
-
-        int afterName = i;
-        SkipOws(s, ref i);
-        if (i == s.Length || s[i] != CharEquals)
-        {
-            // No value: leave the whitespace for the caller, which expects ';', ',' or the end next.
-            i = afterName;
-            parameter = new ExtensionParameter(name);
-            return true;
-        }
-
-        i++;
-        SkipOws(s, ref i);
-        string? value = i < s.Length && s[i] == CharQuote ? ReadQuotedString(s, ref i) : ReadToken(s, ref i);
-
-        // RFC 6455 §9.1: "the value after quoted-string unescaping MUST conform to the 'token' ABNF."
-        if (value is null || !IsToken(value))
-        {
-            return false;
-        }
-
-        parameter = new ExtensionParameter(name, value);
-        return true;
-    }
-
-    private static void SkipOws(string s, ref int i)
-    {
-        // RFC 9110 §5.6.3: OWS = *( SP / HTAB )
-        while (i < s.Length && (s[i] == CharSpace || s[i] == CharTab))
-        {
-            i++;
-        }
-    }
-
-    private static string ReadToken(string s, ref int i)
-    {
-        int length = s.AsSpan(i).IndexOfAnyExcept(s_tokenChars);
-        if (length < 0)
-        {
-            length = s.Length - i;
-        }
-
-        string token = s.Substring(i, length);
-        i += length;
-        return token;
-    }
-
-    /// <summary>Reads a quoted-string that starts at <paramref name="i"/> and returns its unescaped content.</summary>
-    /// <returns><see langword="null"/> when it is not terminated or holds a character that no quoted-string may hold.</returns>
-    private static string? ReadQuotedString(string s, ref int i)
-    {
-        // RFC 9110 §5.6.4: quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE; qdtext excludes '"', '\' and
-        // controls other than HTAB; quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ). Whatever it unescapes to must
-        // still be a token, which the caller checks, so only the framing matters here.
-        var value = new StringBuilder();
-        for (int j = i + 1; j < s.Length; j++)
-        {
-            char c = s[j];
-            if (c == CharQuote)
-            {
-                i = j + 1;
-                return value.ToString();
-            }
-
-            if (c == CharBackslash)
-            {
-                j++;
-                if (j == s.Length)
-                {
-                    return null;
-                }
-
-                c = s[j];
-            }
-
-            if (char.IsControl(c) && c != CharTab)
-            {
-                return null;
-            }
-
-            value.Append(c);
-        }
-
-        return null;
     }
 }

@@ -1,3 +1,5 @@
+using Rx.WebSockets.Http;
+
 namespace Rx.WebSockets.Protocol.Extensions;
 
 /// <summary>
@@ -18,12 +20,12 @@ public sealed record ExtensionParameter
     public ExtensionParameter(string name, string? value = null)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!ExtensionHeader.IsToken(name))
+        if (!HttpSyntax.IsToken(name))
         {
             throw new ArgumentException("A parameter name must be a non-empty token (RFC 6455 §9.1).", nameof(name));
         }
 
-        if (value is not null && !ExtensionHeader.IsToken(value))
+        if (value is not null && !HttpSyntax.IsToken(value))
         {
             throw new ArgumentException("A parameter value must be a non-empty token (RFC 6455 §9.1).", nameof(value));
         }

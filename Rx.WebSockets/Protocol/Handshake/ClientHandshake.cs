@@ -100,12 +100,12 @@ public static class ClientHandshake
 
         // RFC 9112 §3: request-line = method SP request-target SP HTTP-version. A space or CR/LF in the target
         // would let it rewrite the request line or add fields.
-        if (!HttpResponseHead.IsToken(request.Method) || !IsVisibleAscii(request.Target))
+        if (!HttpSyntax.IsToken(request.Method) || !IsVisibleAscii(request.Target))
         {
             throw new InvalidOperationException("The request method must be a token and the target non-empty visible ASCII.");
         }
 
-        HttpResponseHead.WriteHead(output, $"{request.Method} {request.Target} {HttpResponseHead.VersionText(request.Version)}", request.Headers);
+        HttpSyntax.WriteHead(output, $"{request.Method} {request.Target} {HttpSyntax.VersionText(request.Version)}", request.Headers);
     }
 
     /// <summary>Validates the server's answer to a handshake sent with <paramref name="key"/> (RFC 6455 §4.1).</summary>
@@ -196,7 +196,7 @@ public static class ClientHandshake
         // RFC 6455 §11.3.4: "the |Sec-WebSocket-Protocol| header field MUST NOT appear more than once in an HTTP
         // response", and §4.2.2 /subprotocol/ is "a single value" whose ABNF is (token): no list, not empty.
         string selected = headers.Get(SubProtocolNegotiation.HeaderName)!;
-        if (lines > 1 || !HttpResponseHead.IsToken(selected))
+        if (lines > 1 || !HttpSyntax.IsToken(selected))
         {
             ThrowRejected(statusCode, "The 101 response must name at most one subprotocol, as a single token.");
         }
@@ -232,7 +232,7 @@ public static class ClientHandshake
             // RFC 6455 §4.1 item 10: "The elements that comprise this value MUST be non-empty strings with characters
             // in the range U+0021 to U+007E not including separator characters as defined in [RFC2616] and MUST all
             // be unique strings."
-            if (protocol is null || !HttpResponseHead.IsToken(protocol))
+            if (protocol is null || !HttpSyntax.IsToken(protocol))
             {
                 throw new ArgumentException("Each subprotocol must be a non-empty token (no spaces, commas or separators).", nameof(subProtocols));
             }
