@@ -12,9 +12,9 @@ using Xunit.Abstractions;
 namespace Rx.WebSockets.Tests.Interop;
 
 /// <summary>
-/// The BCL's <see cref="ClientWebSocket"/> (an independent RFC 6455 client) against the interop server: messages of every
-/// kind both ways, close codes both ways, and keep-alive in both directions. Each test is one scenario of the
-/// "ClientWebSocket" section of expected-interop.json.
+/// The BCL's <see cref="ClientWebSocket"/> (an independent RFC 6455 client) against EchoServer: messages of every kind
+/// on its <c>/echo</c>, and on the test routes server fragments, close codes both ways and keep-alive in both directions.
+/// Each test is one scenario of the "ClientWebSocket" section of expected-interop.json.
 /// </summary>
 [Collection(InteropCollection.Name)]
 [Trait("Category", "Interop")]
@@ -102,7 +102,7 @@ public sealed class ClientWebSocketTests
     [Fact, Scenario("fragmentedFromServer")]
     public Task ServerFragments_ArriveFrameByFrame_AndReassemble() => CheckAsync(async ct =>
     {
-        using var ws = await ConnectAsync("/fragments", ct);
+        using var ws = await ConnectAsync("/interop/fragments", ct);
 
         // ClientWebSocket returns at most one frame per receive, and these fragments fit the buffer: the receive counts
         // are the server's fragment counts.
@@ -119,7 +119,7 @@ public sealed class ClientWebSocketTests
     public Task ClientCloses4000_ServerEchoesIt() => CheckAsync(async ct =>
     {
         string id = InteropServerFixture.NewId("cws-close");
-        using var ws = await ConnectAsync($"/echo?id={id}", ct);
+        using var ws = await ConnectAsync($"/interop/echo?id={id}", ct);
 
         await ws.CloseAsync((WebSocketCloseStatus)4000, "bye", ct);
 
@@ -135,7 +135,7 @@ public sealed class ClientWebSocketTests
     public Task ServerCloses4001_ClientSeesIt_AndAnswers() => CheckAsync(async ct =>
     {
         string id = InteropServerFixture.NewId("cws-server-close");
-        using var ws = await ConnectAsync($"/close?code=4001&reason=server%20bye&id={id}", ct);
+        using var ws = await ConnectAsync($"/interop/close?code=4001&reason=server%20bye&id={id}", ct);
         await ws.SendAsync("close me"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, ct);
 
         var result = await ws.ReceiveAsync(new byte[64], ct);
@@ -158,7 +158,7 @@ public sealed class ClientWebSocketTests
         // .NET 9+: with a KeepAliveTimeout the client sends Pings (not unsolicited Pongs) and aborts when a Pong is late.
         ws.Options.KeepAliveInterval = s_keepAliveInterval;
         ws.Options.KeepAliveTimeout = s_keepAliveTimeout;
-        await ws.ConnectAsync(_server.Ws($"/echo?id={id}"), ct);
+        await ws.ConnectAsync(_server.Ws($"/interop/echo?id={id}"), ct);
         var probe = _server.Session(id);
 
         // A pending receive is how ClientWebSocket reads Pongs (and how it would report the abort).
@@ -182,7 +182,7 @@ public sealed class ClientWebSocketTests
     public Task ServerPinger_AnsweredByAutomaticPongs() => CheckAsync(async ct =>
     {
         string id = InteropServerFixture.NewId("cws-pinger");
-        using var ws = await ConnectAsync($"/echo?id={id}&ping=100", ct);
+        using var ws = await ConnectAsync($"/interop/echo?id={id}&ping=100", ct);
         var probe = _server.Session(id);
 
         // ClientWebSocket answers Pings while a receive is pending.

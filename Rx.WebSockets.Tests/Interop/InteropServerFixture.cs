@@ -4,11 +4,13 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.IO.Pipelines;
+using System.Reactive;
 using System.Reactive.Linq;
-using System.Reactive.Threading.Tasks;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Rx.WebSockets.Examples.EchoServer;
+using Rx.WebSockets.Hosting;
 using Rx.WebSockets.Http;
 using Rx.WebSockets.Server;
 using Rx.WebSockets.Session;
@@ -25,49 +27,51 @@ public sealed class InteropCollection : ICollectionFixture<InteropServerFixture>
 }
 
 /// <summary>
-/// An <see cref="HttpServer"/> on 127.0.0.1 with an ephemeral port and the real clock, serving the routes the real peers
-/// need (the routes of examples/EchoServer that the interop suite uses, plus test-only ones):
+/// examples/EchoServer in-process, as a user runs it (<see cref="EchoModule"/> with its default options, on
+/// 127.0.0.1 and a free port, through <see cref="EmbeddedServer"/> and the Cio engine), plus the test routes the peers
+/// need, registered by the same module call:
 /// <list type="bullet">
-/// <item><c>/echo</c>: WebSocket echo with the default session (text as text, binary as binary); limits of
-/// <see cref="MaxMessageSize"/> so that 1 MiB messages pass; <c>?ping=MS</c> turns on the server's pinger.</item>
-/// <item><c>/close?code=N&amp;reason=R</c>: WebSocket; the server starts the closing handshake with N when the peer's
+/// <item>EchoServer's own: <c>GET /</c> (the example page), WebSocket <c>/echo</c>, <c>POST /echo</c>,
+/// <c>GET /files/{name}</c> (serving examples/EchoServer/files), <c>POST /upload</c>.</item>
+/// <item><c>/interop/echo?id=X&amp;ping=MS</c>: EchoServer's echo handler (<see cref="EchoModule.Echo"/>) on a session
+/// registered under X (see <see cref="Session"/>), so a test sees the server's side: pings, pongs, close reason;
+/// <c>ping</c> turns on the server's pinger.</item>
+/// <item><c>/interop/close?code=N&amp;reason=R&amp;id=X</c>: the server starts the closing handshake with N when the peer's
 /// first message arrives (a Close right after the 101 races the end of the peer's handshake; see the python section of
 /// expected-interop.json).</item>
-/// <item><c>/fragments</c>: WebSocket; the server sends <see cref="FragmentedText"/> in three fragments (one cut inside
+/// <item><c>/interop/fragments?id=X</c>: the server sends <see cref="FragmentedText"/> in three fragments (one cut inside
 /// a UTF-8 sequence) and <see cref="FragmentedBinary"/> in two, then echoes.</item>
-/// <item><c>GET /pongs?id=X&amp;count=N</c>: answers once the session with id X has received N pongs (504 after
+/// <item><c>GET /interop/pongs?id=X&amp;count=N</c>: answers once session X has received N pongs (504 after
 /// <see cref="PongWait"/>): lets a peer wait for the server's pinger without a timer.</item>
-/// <item><c>GET /</c>, <c>GET /interop.html</c>: the browser page; <c>POST /report?id=X</c>: the page's results.</item>
+/// <item><c>GET /interop.html?id=X</c>: the browser's test page; <c>POST /interop/report?id=X</c>: its results.</item>
 /// </list>
-/// A WebSocket URL with <c>?id=X</c> registers its session under X (see <see cref="Session"/>), so a test can watch the
-/// server's side of a peer's connection: pings and pongs received, the close reason.
 /// </summary>
 public sealed class InteropServerFixture : IAsyncLifetime
 {
-    /// <summary>The frame and message limit of the WebSocket routes: above the 1 MiB messages of the scenarios.</summary>
-    public const long MaxMessageSize = 4 * 1024 * 1024;
-
-    /// <summary>The text message <c>/fragments</c> sends first.</summary>
+    /// <summary>The text message <c>/interop/fragments</c> sends first.</summary>
     public const string FragmentedText = "frag-é-ment";
 
-    /// <summary>How long <c>/pongs</c> waits before answering 504.</summary>
+    /// <summary>How long <c>/interop/pongs</c> waits before answering 504.</summary>
     public static readonly TimeSpan PongWait = TimeSpan.FromSeconds(10);
 
-    /// <summary>The binary message <c>/fragments</c> sends second.</summary>
+    /// <summary>The binary message <c>/interop/fragments</c> sends second.</summary>
     public static readonly byte[] FragmentedBinary = { 1, 2, 3, 250 };
+
+    /// <summary>The folder EchoServer serves under /files: the example's own sample files.</summary>
+    public static readonly string FilesDirectory = Path.Combine(RepositoryPaths.Root, "examples", "EchoServer", "files");
 
     private static readonly string s_pagePath = Path.Combine(InteropPaths.Peers, "chromium", "interop.html");
     private static int s_ids;
 
     private readonly ConcurrentDictionary<string, SessionProbe> _probes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _reports = new(StringComparer.Ordinal);
-    private HttpServer? _server;
+    private EmbeddedServer? _server;
 
     /// <summary>The port the server listens on.</summary>
-    public int Port => Server.LocalEndPoints[0].Port;
+    public int Port => (_server ?? throw new InvalidOperationException("The fixture has not started.")).LocalEndPoints[0].Port;
 
-    /// <summary>The server.</summary>
-    public HttpServer Server => _server ?? throw new InvalidOperationException("The fixture has not started.");
+    /// <summary>The options EchoServer runs with: its defaults, except the address and the files folder.</summary>
+    public static EchoServerOptions EchoOptions { get; } = new() { Host = "127.0.0.1", Port = 0, FilesDirectory = FilesDirectory };
 
     /// <summary>A unique id for a WebSocket URL or a browser report.</summary>
     public static string NewId(string prefix) =>
@@ -82,16 +86,29 @@ public sealed class InteropServerFixture : IAsyncLifetime
     /// <summary>The server's view of the WebSocket connection whose URL carried <c>id=<paramref name="id"/></c>.</summary>
     public SessionProbe Session(string id) => _probes.GetOrAdd(id, static _ => new SessionProbe());
 
-    /// <summary>The body the browser page posted to <c>/report?id=<paramref name="id"/></c>.</summary>
+    /// <summary>The body the browser page posted to <c>/interop/report?id=<paramref name="id"/></c>.</summary>
     public Task<string> Report(string id) => ReportSource(id).Task;
 
     /// <inheritdoc />
-    public Task InitializeAsync()
+    public async Task InitializeAsync()
     {
-        _server = HttpServer.Start(
-            new HttpServerSettings { Host = "127.0.0.1", Port = 0, ShutdownGracePeriod = TimeSpan.FromMilliseconds(200), ShutdownTimeout = TimeSpan.FromSeconds(2) },
-            HandleAsync);
-        return Task.CompletedTask;
+        var options = EchoOptions;
+        _server = EmbeddedServer.Create(
+            Engines.Cio,
+            options.Port,
+            options.Host,
+            configure: settings => EchoModule.ConfigureServer(settings, options) with
+            {
+                ShutdownGracePeriod = TimeSpan.FromMilliseconds(200),
+                ShutdownTimeout = TimeSpan.FromSeconds(2),
+            },
+            module: app =>
+            {
+                EchoModule.Configure(app, options);
+                AddInteropRoutes(app);
+            });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await _server.StartAsync(timeout.Token);
     }
 
     /// <inheritdoc />
@@ -99,8 +116,7 @@ public sealed class InteropServerFixture : IAsyncLifetime
     {
         if (_server is not null)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _server.StopAsync(timeout.Token);
+            await _server.DisposeAsync();
         }
     }
 
@@ -136,100 +152,72 @@ public sealed class InteropServerFixture : IAsyncLifetime
     private static void Answer(HttpExchange exchange, int status, string contentType, string body)
     {
         exchange.Response.StatusCode = status;
-        exchange.Response.Headers.Add("Content-Type", contentType);
-        exchange.Response.Headers.Add("Cache-Control", "no-store");
+        exchange.Response.Headers.Set("Content-Type", contentType);
+        exchange.Response.Headers.Set("Cache-Control", "no-store");
         exchange.Response.Write(body);
     }
+
+    private static IObservable<Unit> SendFragmentsThenEcho(IWebSocketServerSession session)
+    {
+        // RFC 6455 §5.4: "Clients and servers MUST support receiving both fragmented and unfragmented messages."
+        // The text is cut inside the two bytes of 'é', so a peer that decodes each fragment on its own fails.
+        var text = Encoding.UTF8.GetBytes(FragmentedText);
+        int cut = Encoding.UTF8.GetByteCount("frag-") + 1;
+        session.Outgoing.OnNext(Frame.Text(text.AsMemory(0, 2), isFinal: false));
+        session.Outgoing.OnNext(Frame.Continuation(text.AsMemory(2, cut - 2), isFinal: false));
+        session.Outgoing.OnNext(Frame.Continuation(text.AsMemory(cut), isFinal: true));
+        session.Outgoing.OnNext(Frame.Binary(FragmentedBinary.AsMemory(0, 2), isFinal: false));
+        session.Outgoing.OnNext(Frame.Continuation(FragmentedBinary.AsMemory(2), isFinal: true));
+        return EchoModule.Echo(session);
+    }
+
+    private static IObservable<Unit> CloseOnFirstMessage(IWebSocketServerSession session)
+    {
+        var query = ParseQuery(session.Call.Query);
+        var reason = new CloseReason(ushort.Parse(query["code"], CultureInfo.InvariantCulture), query.GetValueOrDefault("reason", ""));
+        // Never completes: a completed handler closes with 1000; the session's end ends it.
+        return session.Incoming.Take(1).SelectMany(_ =>
+        {
+            session.Outgoing.OnNext(Frame.Close(reason));
+            return Observable.Never<Unit>();
+        });
+    }
+
+    private void AddInteropRoutes(Application app) =>
+        app.WebSocket("/interop/echo", Probed(EchoModule.Echo))
+            .WebSocket("/interop/close", Probed(CloseOnFirstMessage))
+            .WebSocket("/interop/fragments", Probed(SendFragmentsThenEcho))
+            .Get("/interop/pongs", PongsAsync)
+            .Get("/interop.html", async exchange => Answer(exchange, HttpStatus.OK, "text/html; charset=utf-8", await File.ReadAllTextAsync(s_pagePath)))
+            .Post("/interop/report", async exchange =>
+            {
+                ReportSource(ParseQuery(exchange.Request.Query).GetValueOrDefault("id", "")).TrySetResult(await ReadBodyAsync(exchange.Body));
+                exchange.Response.StatusCode = HttpStatus.NoContent;
+            });
+
+    // The handler runs before the session starts reading: the probe misses no ping or pong.
+    private WebSocketHandler Probed(WebSocketHandler handler) => session =>
+    {
+        var query = ParseQuery(session.Call.Query);
+        if (query.TryGetValue("id", out string? id))
+        {
+            Session(id).Attach(session);
+        }
+
+        if (query.TryGetValue("ping", out string? ping))
+        {
+            session.PingIntervalMillis = long.Parse(ping, CultureInfo.InvariantCulture);
+        }
+
+        return handler(session);
+    };
 
     private TaskCompletionSource<string> ReportSource(string id) =>
         _reports.GetOrAdd(id, static _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private async ValueTask HandleAsync(HttpExchange exchange)
+    private async ValueTask PongsAsync(HttpExchange exchange)
     {
-        var request = exchange.Request;
-        var query = ParseQuery(request.Query);
-        switch (request.Path)
-        {
-            case "/echo" or "/close" or "/fragments" when request.Method == HttpMethods.Get:
-                await WebSocketAsync(exchange, request.Path, query);
-                break;
-            case "/" or "/interop.html" when request.Method == HttpMethods.Get:
-                Answer(exchange, HttpStatus.OK, "text/html; charset=utf-8", await File.ReadAllTextAsync(s_pagePath));
-                break;
-            case "/pongs" when request.Method == HttpMethods.Get:
-                await PongsAsync(exchange, query);
-                break;
-            case "/report" when request.Method == HttpMethods.Post:
-                ReportSource(query.GetValueOrDefault("id", "")).TrySetResult(await ReadBodyAsync(exchange.Body));
-                exchange.Response.StatusCode = HttpStatus.NoContent;
-                break;
-            default:
-                Answer(exchange, HttpStatus.NotFound, "text/plain; charset=utf-8", "not found");
-                break;
-        }
-    }
-
-    private async Task WebSocketAsync(HttpExchange exchange, string path, Dictionary<string, string> query)
-    {
-        var options = new WebSocketOptions
-        {
-            Limits = new FrameLimits { MaxFrameSize = MaxMessageSize, MaxMessageSize = MaxMessageSize, MaxOutgoingBufferSize = 2 * MaxMessageSize },
-        };
-        if (query.TryGetValue("ping", out string? ping))
-        {
-            options.PingIntervalMillis = long.Parse(ping, CultureInfo.InvariantCulture);
-        }
-
-        IWebSocketServerSession session;
-        try
-        {
-            session = await exchange.AcceptWebSocketAsync(options);
-        }
-        catch (HandshakeRejectedException)
-        {
-            return; // the client got the rejection's status; curl's negative handshakes end here
-        }
-
-        var probe = query.TryGetValue("id", out string? id) ? Session(id) : null;
-        probe?.Attach(session);
-        IObservable<CloseReason> run;
-        if (path == "/close")
-        {
-            var reason = new CloseReason(ushort.Parse(query["code"], CultureInfo.InvariantCulture), query.GetValueOrDefault("reason", ""));
-            // Never completes: a completed handler would close with 1000; the session's end ends it.
-            run = session.Run(frames => frames.Take(1).Select(_ => (Frame)Frame.Close(reason)).Concat(Observable.Never<Frame>()));
-        }
-        else
-        {
-            run = session.Run(frames => frames);
-        }
-
-        var ended = run.LastOrDefaultAsync().ToTask();
-        if (path == "/fragments")
-        {
-            // RFC 6455 §5.4: "Clients and servers MUST support receiving both fragmented and unfragmented messages."
-            // The text is cut inside the two bytes of 'é', so a peer that decodes each fragment on its own fails.
-            var text = Encoding.UTF8.GetBytes(FragmentedText);
-            int cut = Encoding.UTF8.GetByteCount("frag-") + 1;
-            session.Outgoing.OnNext(Frame.Text(text.AsMemory(0, 2), isFinal: false));
-            session.Outgoing.OnNext(Frame.Continuation(text.AsMemory(2, cut - 2), isFinal: false));
-            session.Outgoing.OnNext(Frame.Continuation(text.AsMemory(cut), isFinal: true));
-            session.Outgoing.OnNext(Frame.Binary(FragmentedBinary.AsMemory(0, 2), isFinal: false));
-            session.Outgoing.OnNext(Frame.Continuation(FragmentedBinary.AsMemory(2), isFinal: true));
-        }
-
-        try
-        {
-            await ended;
-        }
-        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException)
-        {
-            // The probe holds the session's end; a peer that vanished is the test's business, not the server's.
-        }
-    }
-
-    private async Task PongsAsync(HttpExchange exchange, Dictionary<string, string> query)
-    {
+        var query = ParseQuery(exchange.Request.Query);
         var probe = Session(query.GetValueOrDefault("id", ""));
         int count = int.Parse(query.GetValueOrDefault("count", "1"), CultureInfo.InvariantCulture);
         try

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Rx.WebSockets.Tests.Interop;
 
 /// <summary>
-/// npm <c>ws</c> (pinned by peers/node/package-lock.json, installed by <c>npm ci</c>) against the interop server:
+/// npm <c>ws</c> (pinned by peers/node/package-lock.json, installed by <c>npm ci</c>) against EchoServer:
 /// peers/node/client.js runs every scenario and prints its results; the test diffs them with the "npm ws" section.
 /// </summary>
 [Collection(InteropCollection.Name)]
@@ -25,7 +25,7 @@ public sealed class NodeWsTests(InteropServerFixture server, ITestOutputHelper o
         string id = InteropServerFixture.NewId("node");
 
         var run = await PeerProcess.RunAsync(
-            "node", new[] { Path.Combine(s_folder, "client.js"), ScriptedPeer.EchoUrl(server, id).ToString() }, ScriptedPeer.Timeout, output, s_folder);
+            "node", ScriptedPeer.Arguments(Path.Combine(s_folder, "client.js"), server, id), ScriptedPeer.Timeout, output, s_folder);
 
         Expectations.CheckSection(Peer, await ScriptedPeer.ActualAsync(run, server, id, output), output, run.ToString());
     }

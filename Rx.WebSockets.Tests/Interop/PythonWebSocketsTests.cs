@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Rx.WebSockets.Tests.Interop;
 
 /// <summary>
-/// Debian python3-websockets against the interop server: peers/websockets_client.py runs every scenario and prints its
+/// Debian python3-websockets against EchoServer: peers/websockets_client.py runs every scenario and prints its
 /// results; the test diffs them with the "python3-websockets" section. It runs on /usr/bin/python3: the python3 on PATH
 /// may be another interpreter (pyenv) without the Debian package.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed class PythonWebSocketsTests(InteropServerFixture server, ITestOutp
         string id = InteropServerFixture.NewId("python");
 
         var run = await PeerProcess.RunAsync(
-            Python, new[] { Path.Combine(InteropPaths.Peers, "websockets_client.py"), ScriptedPeer.EchoUrl(server, id).ToString() }, ScriptedPeer.Timeout, output);
+            Python, ScriptedPeer.Arguments(Path.Combine(InteropPaths.Peers, "websockets_client.py"), server, id), ScriptedPeer.Timeout, output);
 
         Expectations.CheckSection(Peer, await ScriptedPeer.ActualAsync(run, server, id, output), output, run.ToString());
     }

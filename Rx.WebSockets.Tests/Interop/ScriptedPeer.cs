@@ -20,8 +20,8 @@ public static class ScriptedPeer
     /// <summary>How long the server may take to record a session's end once the peer has exited.</summary>
     private static readonly TimeSpan s_closeWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>The echo URL a script gets: <c>/echo?id=ID&amp;ping=100</c> (the server pings, so the script can wait for a pong).</summary>
-    public static Uri EchoUrl(InteropServerFixture server, string id) => server.Ws($"/echo?id={id}&ping=100");
+    /// <summary>A script's arguments: the server's base URL (<c>ws://127.0.0.1:PORT</c>) and the id of its watched sessions.</summary>
+    public static string[] Arguments(string script, InteropServerFixture server, string id) => new[] { script, server.Ws("").ToString().TrimEnd('/'), id };
 
     /// <summary>Parses the script's last output line and builds the actual section: its results plus the server's view.</summary>
     public static async Task<JsonObject> ActualAsync(PeerResult run, InteropServerFixture server, string id, ITestOutputHelper output)

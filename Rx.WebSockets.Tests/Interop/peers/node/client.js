@@ -1,15 +1,15 @@
-// npm ws as an interop peer: runs the interop scenarios against the server of URL and prints one JSON line of results.
-// Usage: node client.js ws://127.0.0.1:PORT/echo?id=ID&ping=MS
-//   URL      the echo route; its id names the sessions on the server, its ping turns on the server's pinger
-// Besides the echo route, the scenarios use the server's /fragments, /close and /pongs routes (see InteropServerFixture).
+// npm ws as an interop peer: runs the interop scenarios against EchoServer at BASE and prints one JSON line of results.
+// Usage: node client.js ws://127.0.0.1:PORT ID
+//   ID  names this run's sessions on the server's /interop routes (see InteropServerFixture)
+// Messages go to EchoServer's /echo; the server's side of pings and closes is watched on /interop/echo, server fragments
+// come from /interop/fragments and a server-initiated close from /interop/close.
 'use strict';
 const WebSocket = require('ws');
 const crypto = require('crypto');
 const http = require('http');
 
-const echoUrl = new URL(process.argv[2]);
-const id = echoUrl.searchParams.get('id') || 'node';
-const base = `${echoUrl.protocol}//${echoUrl.host}`;
+const base = new URL(process.argv[2]);
+const id = encodeURIComponent(process.argv[3] || 'node');
 const results = { peer: 'npm ws ' + require('ws/package.json').version };
 const timer = setTimeout(() => { results.error = 'timeout'; finish(1); }, 20000);
 
@@ -39,13 +39,13 @@ function connect(url) {
 // GET on the server; resolves with the status code.
 function get(path) {
   return new Promise((resolve, reject) => {
-    http.get(`http://${echoUrl.host}${path}`, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); })
+    http.get(`http://${base.host}${path}`, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); })
       .on('error', reject);
   });
 }
 
 async function echoScenarios() {
-  const ws = await connect(echoUrl.href);
+  const ws = await connect(`ws://${base.host}/echo`);
   results.extensions = ws.extensions;
 
   ws.send('hello from ws');
@@ -74,15 +74,21 @@ async function echoScenarios() {
   ws.ping(pingPayload);
   results.ping = Buffer.compare(await pong, pingPayload) === 0;
 
+  ws.close(1000);
+  await ws.closed;
+}
+
+async function watchedScenarios() {
+  const ws = await connect(`ws://${base.host}/interop/echo?id=${id}&ping=100`);
   // ws answers the server's pings by itself; the server says when it has seen one of those pongs.
-  results.serverPing = (await get(`/pongs?id=${encodeURIComponent(id)}&count=1`)) === 200;
+  results.serverPing = (await get(`/interop/pongs?id=${id}&count=1`)) === 200;
 
   ws.close(4000, 'bye');
   results.closeFromClient = await ws.closed;
 }
 
 async function fragmentsScenario() {
-  const ws = await connect(`${base}/fragments?id=${encodeURIComponent(id)}-fragments`);
+  const ws = await connect(`ws://${base.host}/interop/fragments?id=${id}-fragments`);
   const text = await ws.next();
   const binary = await ws.next();
   results.fragmentedFromServer = !text.isBinary && text.data.toString('utf8') === 'frag-é-ment'
@@ -93,7 +99,7 @@ async function fragmentsScenario() {
 
 async function serverCloseScenario() {
   // The server closes on the first message; ws answers a Close with the same code and reason.
-  const ws = await connect(`${base}/close?code=4001&reason=server%20bye&id=${encodeURIComponent(id)}-server-close`);
+  const ws = await connect(`ws://${base.host}/interop/close?code=4001&reason=server%20bye&id=${id}-server-close`);
   ws.send('close me');
   results.closeFromServer = await ws.closed;
 }
@@ -101,6 +107,7 @@ async function serverCloseScenario() {
 (async () => {
   try {
     await echoScenarios();
+    await watchedScenarios();
     await fragmentsScenario();
     await serverCloseScenario();
     finish(0);
