@@ -25,10 +25,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
 fi
 
+# npm ci again whenever the lock file changed since the last install (a copy of it is the stamp).
 node_peer=Rx.WebSockets.Tests/Interop/peers/node
-if [ ! -d "$node_peer/node_modules/ws" ]; then
+stamp="$node_peer/node_modules/.rx-websockets-lock"
+if [ ! -d "$node_peer/node_modules/ws" ] || ! cmp -s "$node_peer/package-lock.json" "$stamp"; then
   echo "install-test-deps: npm ci in $node_peer"
   npm ci --prefix "$node_peer" --no-audit --no-fund --loglevel=error >/dev/null
+  cp "$node_peer/package-lock.json" "$stamp"
 fi
 
 echo "install-test-deps: python3-websockets $(/usr/bin/python3 -c 'import websockets; print(websockets.__version__)'), $(curl --version | head -n1 | cut -d' ' -f1-2), wrk $(wrk -v 2>&1 | head -n1 | cut -d' ' -f2), $(/usr/bin/chromium --version 2>/dev/null | head -n1), node $(node --version), ws $(node -p "require('./$node_peer/node_modules/ws/package.json').version")"
