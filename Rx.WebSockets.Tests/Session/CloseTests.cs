@@ -52,12 +52,13 @@ public class CloseTests
         var closed = server.Close(GoingAway).FirstAsync().ToTask();
 
         Assert.Equal(Frame.Close(GoingAway), await peer.ReceiveFrameAsync());
-        await peer.ReceiveEndAsync(); // half-close after our Close
         Assert.Equal(WebSocketState.Closing, server.State);
         Assert.False(closed.IsCompleted); // still waiting for the peer's Close
 
         await peer.SendAsync(Frame.Close(GoingAway));
 
+        // RFC 6455 §7.1.1: TCP is closed after both sending and receiving a Close, so the half-close comes only now.
+        await peer.ReceiveEndAsync();
         Assert.Equal(GoingAway, await closed.Within());
         Assert.Null(await incomingEnd);
         Assert.Equal(WebSocketState.Closed, server.State);
@@ -202,7 +203,26 @@ public class CloseTests
         _ = server.Close(CloseReason.Normal);
 
         Assert.Equal(Frame.Close(GoingAway), await peer.ReceiveFrameAsync());
-        await peer.ReceiveEndAsync();
+        await peer.SendAsync(Frame.Close(GoingAway));
+        await peer.ReceiveEndAsync(); // nothing but the end after the one Close
+    }
+
+    [Fact]
+    public async Task SessionCloses_NoHalfCloseUntilThePeersCloseOrTheCloseTimeout()
+    {
+        var scheduler = new TestScheduler();
+        var (peer, server) = SessionTesting.ServerWithPeer(scheduler);
+
+        _ = server.Close(GoingAway);
+        Assert.Equal(Frame.Close(GoingAway), await peer.ReceiveFrameAsync());
+        var end = peer.ReceiveEndAsync();
+
+        // The peer has not answered: the write side stays open (a peer may drop its reply Close once it sees our FIN)
+        // until the close timeout gives up on it.
+        Assert.False(end.IsCompleted);
+        scheduler.AdvanceBy(new WebSocketOptions().CloseTimeout.Ticks);
+        await end.Within();
+        Assert.Equal(CloseCode.ClosedAbnormally, (await server.CloseReason.Within())!.Code);
     }
 
     [Fact]

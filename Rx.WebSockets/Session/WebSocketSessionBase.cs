@@ -55,6 +55,9 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     private readonly SerialDisposable _closeTimer = new();
     private readonly CancellationTokenSource _readCancellation = new();
     private readonly Task _writeLoop;
+
+    /// <summary>Completed when the read loop has ended: the peer's Close arrived, the stream ended, or reading was stopped.</summary>
+    private readonly TaskCompletionSource _readEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IAsyncFrameConsumer[] _consumers = Array.Empty<IAsyncFrameConsumer>();
     private Task? _readLoop;
     private bool _started;
@@ -490,6 +493,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
 
             _incomingTerminated = true;
             _readLoopDone = true;
+            _readEnded.TrySetResult();
             _stopReading = true;
             error = _incomingError;
             consumers = _consumers;
@@ -566,8 +570,16 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
             // Everything not written is reported: tasks fault, observer frames are counted.
             var error = transportError is null ? ClosedError() : ClosedError(transportError);
             Queue.Abort(error, batch);
-            // RFC 6455 §7.1.1: after its Close the server closes the TCP connection first; completing the writer is that
-            // half-close. A client does the same once its Close is out: it will send nothing more.
+            if (closeWritten && transportError is null)
+            {
+                // RFC 6455 §7.1.1: the TCP connection is closed "after both sending and receiving a Close message". When we
+                // started the close, wait for the peer's Close (the read loop ends on it) or for the close timeout (which
+                // stops the read loop): a peer such as python-websockets drops its reply Close once it sees our FIN.
+                await _readEnded.Task.ConfigureAwait(false);
+            }
+
+            // Completing the writer is the half-close: after its Close the server closes the TCP connection first, and a
+            // client that has both sent and received a Close sends nothing more either.
             await output.CompleteAsync().ConfigureAwait(false);
             if (transportError is not null || !closeWritten)
             {
