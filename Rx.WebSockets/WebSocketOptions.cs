@@ -120,6 +120,12 @@ public sealed class WebSocketOptions
     /// </summary>
     public IList<string> AllowedOrigins { get; } = new List<string>();
 
+    /// <summary>
+    /// permessage-deflate (RFC 7692): when set, the handshake accepts the client's first acceptable offer (see
+    /// <see cref="PerMessageDeflateOptions"/>); <see langword="null"/>, the default, answers no offer.
+    /// </summary>
+    public PerMessageDeflateOptions? Compression { get; set; }
+
     /// <summary>Creates an independent copy (sessions copy their options when they start).</summary>
     /// <returns>The copy.</returns>
     public WebSocketOptions Clone()
@@ -132,6 +138,7 @@ public sealed class WebSocketOptions
             _limits = _limits,
             OutgoingOverflowPolicy = OutgoingOverflowPolicy,
             Masking = Masking,
+            Compression = Compression?.Clone(),
         };
         foreach (var p in SubProtocols)
         {

@@ -102,7 +102,7 @@ public sealed class FrameDecoder
     /// responsible for UTF-8 validation and <see cref="FrameLimits.MaxMessageSize"/>, which only make sense on the
     /// inflated bytes. <see cref="FrameLimits.MaxFrameSize"/> still applies to each wire frame. Default false.
     /// </summary>
-    internal bool AllowRsv1OnFirstDataFrame { get; init; }
+    public bool AllowRsv1OnFirstDataFrame { get; init; }
 
     /// <summary>Decodes the next frame, if the input holds all of it.</summary>
     /// <param name="input">

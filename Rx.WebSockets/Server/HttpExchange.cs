@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Rx.WebSockets.Http;
 using HttpVersion = Rx.WebSockets.Http.HttpVersion;
 using Rx.WebSockets.Http.Body;
+using Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 using Rx.WebSockets.Protocol.Handshake;
 using Rx.WebSockets.Server.Internal;
 using Rx.WebSockets.Session;
@@ -85,7 +86,10 @@ public sealed class HttpExchange
     /// sends <c>101 Switching Protocols</c> once every earlier response on the connection has been sent, and hands
     /// the connection — including bytes the client sent right after the request — to a new default session.
     /// </summary>
-    /// <param name="options">Subprotocols, allowed origins, limits, keep-alive and close timeouts of the session.</param>
+    /// <param name="options">
+    /// Subprotocols, allowed origins, limits, keep-alive and close timeouts of the session; with
+    /// <see cref="WebSocketOptions.Compression"/> set, permessage-deflate (RFC 7692) when the client offers it.
+    /// </param>
     /// <param name="scheduler">The session's scheduler (pinger, close timeout); <see cref="Scheduler.Default"/> when null.</param>
     /// <returns>The session; writing has started, reading starts with <see cref="IWebSocketSession.Start"/> (or <c>Run</c>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
@@ -152,11 +156,15 @@ public sealed class HttpExchange
         }
 
         var call = new WebSocketCall(Request, RemoteEndPoint, LocalEndPoint);
+        // RFC 7692 §5: the 101 answered permessage-deflate, so from its first frame the connection speaks it.
+        var extension = handshake.PerMessageDeflate is { } agreed
+            ? new PerMessageDeflateExtension(Side.Server, agreed, options.Compression, options.Limits)
+            : null;
         var session = raw
             ? WebSocketSession.CreateRawServerSession(
-                transport, options, scheduler ?? Scheduler.Default, call, _connection.Context.Services, handshake.SubProtocol)
+                transport, options, scheduler ?? Scheduler.Default, call, _connection.Context.Services, handshake.SubProtocol, extension)
             : WebSocketSession.CreateServerSession(
-                transport, options, scheduler ?? Scheduler.Default, call, _connection.Context.Services, handshake.SubProtocol);
+                transport, options, scheduler ?? Scheduler.Default, call, _connection.Context.Services, handshake.SubProtocol, extension);
         _connection.OnUpgraded(session);
         return session;
     }

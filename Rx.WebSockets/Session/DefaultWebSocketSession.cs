@@ -5,6 +5,7 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Threading.Tasks;
 using Rx.WebSockets.Protocol;
+using Rx.WebSockets.Protocol.Extensions;
 
 namespace Rx.WebSockets.Session;
 
@@ -37,8 +38,8 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
     private TimeSpan _timeout;
     private bool _pingerLive;
 
-    public DefaultWebSocketSession(IDuplexPipe transport, Side side, WebSocketOptions options, IScheduler scheduler, string? subProtocol)
-        : base(transport, side, options, scheduler, subProtocol)
+    public DefaultWebSocketSession(IDuplexPipe transport, Side side, WebSocketOptions options, IScheduler scheduler, string? subProtocol, IWebSocketExtension? extension = null)
+        : base(transport, side, options, scheduler, subProtocol, extension)
     {
         _pingInterval = Options.PingInterval;
         _timeout = Options.Timeout;

@@ -95,7 +95,10 @@ public interface IWebSocketSession : IAsyncDisposable
     /// <summary>Whether the frames this session sends are masked: always for a client, for a server only when <see cref="WebSocketOptions.Masking"/> asks.</summary>
     bool Masking { get; }
 
-    /// <summary>The extensions negotiated for this connection (empty: none is implemented yet).</summary>
+    /// <summary>
+    /// The extensions in use on this connection, each as the server's <c>Sec-WebSocket-Extensions</c> answered it
+    /// (e.g. <c>permessage-deflate; client_max_window_bits=15</c>); empty when none was negotiated.
+    /// </summary>
     IReadOnlyList<string> Extensions { get; }
 
     /// <summary>The subprotocol selected by the opening handshake, or <see langword="null"/>.</summary>

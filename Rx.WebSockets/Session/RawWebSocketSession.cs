@@ -4,6 +4,7 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Threading.Tasks;
 using Rx.WebSockets.Protocol;
+using Rx.WebSockets.Protocol.Extensions;
 
 namespace Rx.WebSockets.Session;
 
@@ -23,8 +24,8 @@ internal sealed class RawWebSocketSession : WebSocketSessionBase
     private readonly Subject<PingFrame> _pings = new();
     private readonly Subject<PongFrame> _pongs = new();
 
-    public RawWebSocketSession(IDuplexPipe transport, Side side, WebSocketOptions options, IScheduler scheduler, string? subProtocol)
-        : base(transport, side, options, scheduler, subProtocol)
+    public RawWebSocketSession(IDuplexPipe transport, Side side, WebSocketOptions options, IScheduler scheduler, string? subProtocol, IWebSocketExtension? extension = null)
+        : base(transport, side, options, scheduler, subProtocol, extension)
     {
     }
 

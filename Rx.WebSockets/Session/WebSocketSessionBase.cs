@@ -8,6 +8,7 @@ using System.Reactive.Subjects;
 using System.Threading;
 using System.Threading.Tasks;
 using Rx.WebSockets.Protocol;
+using Rx.WebSockets.Protocol.Extensions;
 
 namespace Rx.WebSockets.Session;
 
@@ -27,7 +28,9 @@ namespace Rx.WebSockets.Session;
 /// <para>
 /// Thread-safety: public members may be called from any thread. The decoder and the assembler belong to the read loop,
 /// the encoder to the write loop; <see cref="CloseHandshake"/> and <see cref="OutgoingQueue"/> are thread-safe;
-/// <c>_gate</c> guards start, stop-reading and end flags. Work scheduled on the <see cref="IScheduler"/> (the pinger, the
+/// <c>_gate</c> guards start, stop-reading and end flags. The negotiated extension, if any, is called by the read loop
+/// (<see cref="IWebSocketExtension.Decode"/>) and the write loop (<see cref="IWebSocketExtension.Encode"/>) only, and
+/// disposed once both have stopped. Work scheduled on the <see cref="IScheduler"/> (the pinger, the
 /// close timer) is armed from the thread that decides it; with a non-thread-safe scheduler such as a TestScheduler, drive
 /// virtual time only after the events that arm timers have been observed.
 /// </para>
@@ -49,6 +52,8 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     private readonly IDuplexPipe _transport;
     private readonly FrameDecoder _decoder;
     private readonly FrameEncoder _encoder;
+    private readonly IWebSocketExtension? _extension;
+    private readonly IReadOnlyList<string> _extensions;
     private readonly Subject<Frame> _incoming = new();
     private readonly AsyncSubject<CloseReason> _closed = new();
     private readonly TaskCompletionSource<CloseReason?> _closeReason = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -68,7 +73,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     private bool _incomingTerminated;
     private volatile bool _ended;
 
-    protected WebSocketSessionBase(IDuplexPipe transport, Side side, WebSocketOptions options, IScheduler scheduler, string? subProtocol)
+    protected WebSocketSessionBase(IDuplexPipe transport, Side side, WebSocketOptions options, IScheduler scheduler, string? subProtocol, IWebSocketExtension? extension)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(options);
@@ -83,7 +88,12 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         Options = options.Clone();
         Scheduler = scheduler;
         SubProtocol = subProtocol;
-        _decoder = new FrameDecoder(side, Options.Limits);
+        _extension = extension;
+        _extensions = extension is null ? Array.Empty<string>() : [extension.Agreement.ToString()];
+        // RFC 6455 §5.2: RSV bits "MUST be 0 unless an extension is negotiated that defines meanings for non-zero
+        // values"; RFC 7692 §6 gives RSV1 a meaning on the first frame of a message, and the extension then checks
+        // what the decoder cannot see on compressed bytes (UTF-8, the message size).
+        _decoder = new FrameDecoder(side, Options.Limits) { AllowRsv1OnFirstDataFrame = extension?.UsesRsv1 == true };
         // RFC 6455 §5.1: a client MUST mask; a server MUST NOT, unless the application asked for Ktor's masking option.
         _encoder = new FrameEncoder(side, side == Side.Client || Options.Masking, maskKeySource: null);
         Queue = new OutgoingQueue(Options.Limits.MaxOutgoingBufferSize);
@@ -126,7 +136,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
 
     public bool Masking => _encoder.IsMasking;
 
-    public IReadOnlyList<string> Extensions => Array.Empty<string>();
+    public IReadOnlyList<string> Extensions => _extensions;
 
     public string? SubProtocol { get; }
 
@@ -398,6 +408,12 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
                         }
 
                         consumed = end;
+                        if (_extension is not null)
+                        {
+                            // Every frame, in wire order: the extension tracks message boundaries (inflation state).
+                            frame = _extension.Decode(frame);
+                        }
+
                         await OnFrameAsync(frame).ConfigureAwait(false);
                     }
                 }
@@ -532,11 +548,19 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
                 {
                     try
                     {
-                        _encoder.Encode(item.Frame, output);
+                        // Per frame on the write loop, so the extension sees messages in the order they go out.
+                        var frame = _extension is null ? item.Frame : _extension.Encode(item.Frame);
+                        _encoder.Encode(frame, output);
                     }
                     catch (InvalidOperationException e)
                     {
                         // The application sent fragments out of order; the encoder refused the frame before writing it.
+                        Queue.OnRejected(item, e);
+                        continue;
+                    }
+                    catch (ArgumentException e)
+                    {
+                        // The application set RSV1, which the negotiated extension owns; the frame was not written.
                         Queue.OnRejected(item, e);
                         continue;
                     }
@@ -603,6 +627,8 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
             // Both loops report through the handshake and Incoming; nothing else to do with their exceptions.
         }
 
+        // Both loops have stopped: nothing calls the extension any more (it may hold native zlib state).
+        _extension?.Dispose();
         var reason = Handshake.OnTransportClosed();
         _ended = true;
         _closeTimer.Dispose();

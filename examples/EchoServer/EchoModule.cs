@@ -31,6 +31,9 @@ public static class EchoModule
             {
                 o.PingInterval = options.PingInterval;
                 o.Timeout = options.PingTimeout;
+                // RFC 7692: answers the client's first acceptable permessage-deflate offer; a client that offers none
+                // gets an uncompressed session.
+                o.Compression = options.Compression ? new PerMessageDeflateOptions() : null;
                 o.Limits = o.Limits with
                 {
                     MaxFrameSize = options.MaxFrameSize,

@@ -17,6 +17,7 @@ public sealed record EchoServerOptions
           --ping-timeout-ms N    how long to wait for the pong, in ms (default 20000)
           --max-frame-size N     largest WebSocket frame (and at least the largest message) in bytes (default 1048576)
           --max-body-size N      largest HTTP request body in bytes, for POST /echo and /upload (default 2147483648)
+          --compression on|off   permessage-deflate (RFC 7692) on /echo when the client offers it (default on)
         """;
 
     /// <summary>The TCP port; 0 picks a free one. Default 8080.</summary>
@@ -42,6 +43,9 @@ public sealed record EchoServerOptions
     /// <c>POST /upload</c> takes a 1 GiB file (streamed, never held in memory).
     /// </summary>
     public long MaxRequestBodySize { get; init; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Whether /echo accepts permessage-deflate offers (RFC 7692). Default true, so browsers and clients negotiate it.</summary>
+    public bool Compression { get; init; } = true;
 
     /// <summary>Parses the command line.</summary>
     /// <param name="args">The arguments, e.g. <c>--port 0 --ping-interval-ms 0</c>; <c>--name=value</c> works too.</param>
@@ -89,6 +93,7 @@ public sealed record EchoServerOptions
                 "--ping-timeout-ms" => options with { PingTimeout = TimeSpan.FromMilliseconds(ParseNumber(flag, Next(), 1, int.MaxValue)) },
                 "--max-frame-size" => options with { MaxFrameSize = ParseNumber(flag, Next(), 1, FrameLimits.MaxSupportedSize) },
                 "--max-body-size" => options with { MaxRequestBodySize = ParseNumber(flag, Next(), 0, long.MaxValue) },
+                "--compression" => options with { Compression = ParseSwitch(flag, Next()) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.", nameof(args)),
             };
         }
@@ -105,6 +110,13 @@ public sealed record EchoServerOptions
 
         return value;
     }
+
+    private static bool ParseSwitch(string flag, string text) => text switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new ArgumentException($"{flag} needs 'on' or 'off', not '{text}'.", nameof(text)),
+    };
 
     private static string NonEmpty(string flag, string text) =>
         string.IsNullOrWhiteSpace(text) ? throw new ArgumentException($"{flag} needs a value.", nameof(text)) : text;

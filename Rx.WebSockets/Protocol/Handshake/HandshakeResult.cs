@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Rx.WebSockets.Http;
+using Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 
 namespace Rx.WebSockets.Protocol.Handshake;
 
@@ -18,8 +19,10 @@ namespace Rx.WebSockets.Protocol.Handshake;
 /// </remarks>
 public sealed class HandshakeResult
 {
-    private HandshakeResult(bool isAccepted, HttpResponseHead response, ReadOnlyMemory<byte> responseBody, string? subProtocol, string? rejectionReason)
+    private HandshakeResult(bool isAccepted, HttpResponseHead response, ReadOnlyMemory<byte> responseBody, string? subProtocol, string? rejectionReason, PerMessageDeflateParameters? perMessageDeflate = null)
     {
+        PerMessageDeflate = perMessageDeflate;
+        Extensions = perMessageDeflate is null ? Array.Empty<string>() : [perMessageDeflate.ToString()];
         IsAccepted = isAccepted;
         Response = response;
         ResponseBody = responseBody;
@@ -46,8 +49,11 @@ public sealed class HandshakeResult
     /// <summary>The selected subprotocol (RFC 6455 §4.2.2 /subprotocol/), or null when none was selected.</summary>
     public string? SubProtocol { get; }
 
-    /// <summary>The extensions in use. Always empty for now: no extension is negotiated, so none may be used.</summary>
-    public IReadOnlyList<string> Extensions { get; } = Array.Empty<string>();
+    /// <summary>The extensions in use, as answered in <c>Sec-WebSocket-Extensions</c> (RFC 6455 §9.1); empty when none.</summary>
+    public IReadOnlyList<string> Extensions { get; }
+
+    /// <summary>The agreed permessage-deflate parameters (RFC 7692), or null when compression is not in use.</summary>
+    public PerMessageDeflateParameters? PerMessageDeflate { get; }
 
     /// <summary>Why the handshake was refused, for logs (it never echoes request values); null when accepted.</summary>
     public string? RejectionReason { get; }
@@ -65,9 +71,10 @@ public sealed class HandshakeResult
     /// <summary>Creates the result of an accepted handshake.</summary>
     /// <param name="response">The 101 head.</param>
     /// <param name="subProtocol">The selected subprotocol, or null.</param>
+    /// <param name="perMessageDeflate">The agreed permessage-deflate parameters, or null.</param>
     /// <returns>The result.</returns>
-    internal static HandshakeResult Accepted(HttpResponseHead response, string? subProtocol) =>
-        new(isAccepted: true, response, ReadOnlyMemory<byte>.Empty, subProtocol, rejectionReason: null);
+    internal static HandshakeResult Accepted(HttpResponseHead response, string? subProtocol, PerMessageDeflateParameters? perMessageDeflate = null) =>
+        new(isAccepted: true, response, ReadOnlyMemory<byte>.Empty, subProtocol, rejectionReason: null, perMessageDeflate);
 
     /// <summary>
     /// Creates the result of a refused handshake: <paramref name="headers"/> plus <c>Content-Type</c>,

@@ -1,4 +1,6 @@
 using Rx.WebSockets.Http;
+using Rx.WebSockets.Protocol.Extensions;
+using Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 
 namespace Rx.WebSockets.Protocol.Handshake;
 
@@ -138,6 +140,9 @@ public static class ServerHandshake
 
         string? subProtocol = SubProtocolNegotiation.Select(options.SubProtocols, headers);
 
+        // RFC 6455 §9.1 and RFC 7692 §5: the first acceptable permessage-deflate offer, or none; declining never fails.
+        var perMessageDeflate = options.Compression is { } compression ? Negotiator.Negotiate(headers, compression) : null;
+
         // RFC 6455 §4.2.2 step 5: a Status-Line with 101, "An |Upgrade| header field with value "websocket"", "A
         // |Connection| header field with value "Upgrade"", "A |Sec-WebSocket-Accept| header field", and the
         // selected subprotocol if any.
@@ -150,6 +155,11 @@ public static class ServerHandshake
             response.Add(SubProtocolNegotiation.HeaderName, subProtocol);
         }
 
-        return HandshakeResult.Accepted(new HttpResponseHead(HttpStatus.SwitchingProtocols, response), subProtocol);
+        if (perMessageDeflate is not null)
+        {
+            response.Add(ExtensionHeader.HeaderName, perMessageDeflate.ToString());
+        }
+
+        return HandshakeResult.Accepted(new HttpResponseHead(HttpStatus.SwitchingProtocols, response), subProtocol, perMessageDeflate);
     }
 }

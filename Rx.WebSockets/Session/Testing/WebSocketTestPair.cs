@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Threading.Tasks;
+using Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 
 namespace Rx.WebSockets.Session.Testing;
 
@@ -37,17 +38,28 @@ public sealed class WebSocketTestPair : IAsyncDisposable
     /// <param name="scheduler">The scheduler of both sessions' timers.</param>
     /// <param name="serverOptions">The server's options; <c>new WebSocketOptions()</c> when null.</param>
     /// <param name="clientOptions">The client's options; <c>new WebSocketOptions()</c> when null.</param>
+    /// <param name="compression">
+    /// permessage-deflate parameters as if the handshake had agreed them (both sessions then compress, each with its
+    /// options' <see cref="WebSocketOptions.Compression"/> and limits); null for no extension.
+    /// </param>
     /// <returns>The pair.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="scheduler"/> is null.</exception>
-    public static WebSocketTestPair Create(IScheduler scheduler, WebSocketOptions? serverOptions = null, WebSocketOptions? clientOptions = null)
+    /// <exception cref="ArgumentException"><paramref name="compression"/> limits a window below 15 bits, which the codec cannot honour.</exception>
+    public static WebSocketTestPair Create(
+        IScheduler scheduler, WebSocketOptions? serverOptions = null, WebSocketOptions? clientOptions = null, PerMessageDeflateParameters? compression = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
+        serverOptions ??= new WebSocketOptions();
+        clientOptions ??= new WebSocketOptions();
         var transport = new InMemoryTransport();
         return new WebSocketTestPair(
             transport,
-            WebSocketSession.Create(transport.Client, Side.Client, clientOptions ?? new WebSocketOptions(), scheduler),
-            WebSocketSession.Create(transport.Server, Side.Server, serverOptions ?? new WebSocketOptions(), scheduler));
+            WebSocketSession.Create(transport.Client, Side.Client, clientOptions, scheduler, extension: CreateExtension(Side.Client, clientOptions, compression)),
+            WebSocketSession.Create(transport.Server, Side.Server, serverOptions, scheduler, extension: CreateExtension(Side.Server, serverOptions, compression)));
     }
+
+    private static PerMessageDeflateExtension? CreateExtension(Side side, WebSocketOptions options, PerMessageDeflateParameters? compression) =>
+        compression is null ? null : new PerMessageDeflateExtension(side, compression, options.Compression, options.Limits);
 
     /// <summary>Starts reading on both sessions.</summary>
     public void StartBoth()

@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Threading;
 using System.Threading.Tasks;
 using Rx.WebSockets.Protocol;
+using Rx.WebSockets.Protocol.Extensions;
 
 namespace Rx.WebSockets.Session.Testing;
 
@@ -18,6 +19,7 @@ public sealed class WebSocketTestPeer
     private readonly IDuplexPipe _end;
     private readonly FrameEncoder _encoder;
     private readonly FrameDecoder _decoder;
+    private readonly IWebSocketExtension? _extension;
     private bool _inputEnded;
 
     /// <summary>Creates a peer.</summary>
@@ -25,27 +27,33 @@ public sealed class WebSocketTestPeer
     /// <param name="side">The side the peer plays: a client masks what it sends and expects unmasked frames.</param>
     /// <param name="maskKeySource">Masking keys for a client peer; random when null.</param>
     /// <param name="limits">Limits on frames the peer receives; <see cref="FrameLimits.Default"/> when null.</param>
+    /// <param name="extension">
+    /// An extension for the peer's side (e.g. a client-side permessage-deflate), or null: when given,
+    /// <see cref="SendAsync"/> passes each frame through its <see cref="IWebSocketExtension.Encode"/> and
+    /// <see cref="ReceiveAsync"/> through its <see cref="IWebSocketExtension.Decode"/>. The caller disposes it.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="end"/> is null.</exception>
-    public WebSocketTestPeer(IDuplexPipe end, Side side, IMaskKeySource? maskKeySource = null, FrameLimits? limits = null)
+    public WebSocketTestPeer(IDuplexPipe end, Side side, IMaskKeySource? maskKeySource = null, FrameLimits? limits = null, IWebSocketExtension? extension = null)
     {
         ArgumentNullException.ThrowIfNull(end);
         _end = end;
         Side = side;
+        _extension = extension;
         _encoder = new FrameEncoder(side, maskKeySource);
-        _decoder = new FrameDecoder(side, limits ?? FrameLimits.Default);
+        _decoder = new FrameDecoder(side, limits ?? FrameLimits.Default) { AllowRsv1OnFirstDataFrame = extension?.UsesRsv1 == true };
     }
 
     /// <summary>The side the peer plays.</summary>
     public Side Side { get; }
 
-    /// <summary>Encodes <paramref name="frame"/> (masked if the peer is a client) and flushes it.</summary>
+    /// <summary>Encodes <paramref name="frame"/> (through the extension if any, masked if the peer is a client) and flushes it.</summary>
     /// <param name="frame">The frame.</param>
     /// <returns>A task that completes when the bytes are in the transport.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="frame"/> is null.</exception>
     public async Task SendAsync(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        _encoder.Encode(frame, _end.Output);
+        _encoder.Encode(_extension is null ? frame : _extension.Encode(frame), _end.Output);
         await _end.Output.FlushAsync().ConfigureAwait(false);
     }
 
@@ -78,7 +86,7 @@ public sealed class WebSocketTestPeer
             if (frame is not null)
             {
                 input.AdvanceTo(consumed);
-                return frame;
+                return _extension is null ? frame : _extension.Decode(frame);
             }
 
             input.AdvanceTo(buffer.Start, buffer.End);
