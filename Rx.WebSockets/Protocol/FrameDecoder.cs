@@ -241,7 +241,7 @@ public sealed class FrameDecoder
             messageLengthSoFar = 0;
         }
 
-        CheckFrameSize(header.PayloadLength);
+        CheckFrameSize(header.PayloadLength, compressed);
 
         // A compressed message's size is checked by its extension after inflating (see AllowRsv1OnFirstDataFrame).
         if (!compressed && messageLengthSoFar + header.PayloadLength > Limits.MaxMessageSize)
@@ -252,15 +252,27 @@ public sealed class FrameDecoder
         return text && !compressed;
     }
 
-    private void CheckFrameSize(long payloadLength)
+    private void CheckFrameSize(long payloadLength, bool compressed = false)
     {
         // Rejected from the header: the payload is never buffered (RFC 6455 §10.4: "implementations SHOULD impose
         // a limit on frame sizes"). MaxFrameSize is at most int.MaxValue, so payload lengths fit an int past this.
-        if (payloadLength > Limits.MaxFrameSize)
+        // A frame of a compressed message (RFC 7692) may be larger on the wire than the data it carries (incompressible
+        // data costs deflate a few bytes per block), so it gets deflate's worst-case expansion of the limit; what it
+        // inflates to is held to MaxMessageSize by the extension.
+        long limit = compressed ? CompressedFrameLimit(Limits.MaxFrameSize) : Limits.MaxFrameSize;
+        if (payloadLength > limit)
         {
-            ThrowHelper.ThrowTooBig(payloadLength, Limits.MaxFrameSize);
+            ThrowHelper.ThrowTooBig(payloadLength, limit);
         }
     }
+
+    /// <summary>
+    /// The wire-size limit of a compressed frame whose data may be <paramref name="maxFrameSize"/> bytes: zlib's
+    /// conservative deflateBound (about 14% over), which holds for any compressor settings a peer may use — python's
+    /// zlib, for one, expands 1 MiB of random bytes to 1,051,137, past the tight bound for default settings.
+    /// </summary>
+    internal static long CompressedFrameLimit(long maxFrameSize) =>
+        Math.Min(FrameLimits.MaxSupportedSize, maxFrameSize + ((maxFrameSize + 7) >> 3) + ((maxFrameSize + 63) >> 6) + 5);
 
     /// <summary>Copies the payload out of the input into a fresh array, unmasking segment by segment.</summary>
     private static byte[] ReadPayload(ref SequenceReader<byte> reader, in FrameHeader header)

@@ -31,7 +31,15 @@ internal static class SessionRunner
         try
         {
             var work = Observable.Defer(() => route.Handler(session))
-                .Do(static _ => { }, error => Log.WebSocketHandlerFailed(logger, route.Pattern, error));
+                .Do(static _ => { }, error =>
+                {
+                    // A handler that passes Incoming's end on (peer protocol error, abnormal closure, ping timeout) did
+                    // not fail: the session already closed with its own code, logged when the session ends.
+                    if (error is not WebSocketException)
+                    {
+                        Log.WebSocketHandlerFailed(logger, route.Pattern, error);
+                    }
+                });
             using (session.Run(_ => work).Subscribe(static _ => { }, static _ => { }))
             {
                 reason = await accepted.CloseReason.ConfigureAwait(false);
