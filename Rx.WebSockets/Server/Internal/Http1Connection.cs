@@ -265,16 +265,26 @@ internal sealed class Http1Connection : IServerConnection
                 await Task.WhenAll(_handlers).ConfigureAwait(false);
             }
 
-            _handlers.RemoveAll(t => t.IsCompleted);
+            _handlers.RemoveAll(static t => t.IsCompleted);
             Enqueue(outgoing);
-            var handling = Task.Run(() => HandleAsync(exchange));
-            _handlers.Add(handling);
+
+            // The handler starts on this loop and runs until its first await (Kestrel's loop does the same): a handler
+            // that completes synchronously costs no thread hop and no task, and one that awaits leaves this loop free
+            // to parse the next pipelined head, so concurrent requests still overlap.
+            var handling = HandleAsync(exchange);
             if (concurrent)
             {
+                if (!handling.IsCompletedSuccessfully)
+                {
+                    _handlers.Add(handling.AsTask());
+                }
+
                 continue;
             }
 
-            await handling.ConfigureAwait(false);
+            var task = handling.AsTask();
+            _handlers.Add(task);
+            await task.ConfigureAwait(false);
             if (!exchange.CanContinue)
             {
                 return;
@@ -282,7 +292,7 @@ internal sealed class Http1Connection : IServerConnection
         }
     }
 
-    private async Task HandleAsync(HttpExchange exchange)
+    private async ValueTask HandleAsync(HttpExchange exchange)
     {
         Exception? error = null;
         try
@@ -317,7 +327,7 @@ internal sealed class Http1Connection : IServerConnection
         }
     }
 
-    private async Task<(HeadOutcome Outcome, HttpRequestHead? Head, HttpRequestRejectedException? Rejection)> ReadHeadAsync()
+    private async ValueTask<(HeadOutcome Outcome, HttpRequestHead? Head, HttpRequestRejectedException? Rejection)> ReadHeadAsync()
     {
         var input = _transport.Input;
         while (true)
@@ -441,9 +451,28 @@ internal sealed class Http1Connection : IServerConnection
     private async Task WriteLoopAsync()
     {
         var output = _transport.Output;
+        var queue = _responses.Reader;
         bool open = true;
-        await foreach (var response in _responses.Reader.ReadAllAsync().ConfigureAwait(false))
+        while (true)
         {
+            if (!queue.TryRead(out var response))
+            {
+                // Nothing more is ready: what earlier responses wrote goes out before waiting. Pipelined responses
+                // that are ready together leave in one flush, so one send rather than one per response.
+                if (open && !await FlushAsync(output).ConfigureAwait(false))
+                {
+                    open = false;
+                    StopReading();
+                }
+
+                if (!await queue.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             bool sent = false;
             if (open)
             {
@@ -475,26 +504,60 @@ internal sealed class Http1Connection : IServerConnection
         }
     }
 
-    private async Task<bool> CopyResponseAsync(OutgoingResponse response, PipeWriter output)
+    /// <summary>Flushes the transport's output if anything is buffered; false when the connection can no longer send.</summary>
+    private static async ValueTask<bool> FlushAsync(PipeWriter output)
+    {
+        if (output.UnflushedBytes == 0)
+        {
+            return true;
+        }
+
+        var flush = await output.FlushAsync().ConfigureAwait(false);
+        return !flush.IsCompleted;
+    }
+
+    /// <summary>
+    /// Copies one response to the transport's output. Its bytes are flushed before the copy waits for more of them,
+    /// when a batch reaches half the send buffer, and at its end if the connection leaves HTTP after it (close or
+    /// upgrade: nothing else is written after it); otherwise the next response's copy or the write loop flushes them.
+    /// </summary>
+    private async ValueTask<bool> CopyResponseAsync(OutgoingResponse response, PipeWriter output)
     {
         var reader = response.Reader;
+        long flushThreshold = Math.Max(1, _context.Settings.MaxSendBufferSize / 2);
         try
         {
             while (true)
             {
-                // Aborting the connection must also free this loop from a response whose handler never completes.
-                var result = await reader.ReadAsync(_aborted.Token).ConfigureAwait(false);
+                if (!reader.TryRead(out var result))
+                {
+                    if (!await FlushAsync(output).ConfigureAwait(false))
+                    {
+                        await reader.CompleteAsync().ConfigureAwait(false);
+                        return false;
+                    }
+
+                    // Aborting the connection must also free this loop from a response whose handler never completes.
+                    result = await reader.ReadAsync(_aborted.Token).ConfigureAwait(false);
+                }
+
                 foreach (var segment in result.Buffer)
                 {
                     output.Write(segment.Span);
                 }
 
                 reader.AdvanceTo(result.Buffer.End);
-                var flush = await output.FlushAsync().ConfigureAwait(false);
-                if (result.IsCompleted || flush.IsCompleted)
+                if (result.IsCompleted)
                 {
                     await reader.CompleteAsync().ConfigureAwait(false);
-                    return !flush.IsCompleted;
+                    bool last = response.ClosesConnection || response.Upgrades;
+                    return !last || await FlushAsync(output).ConfigureAwait(false);
+                }
+
+                if (output.UnflushedBytes >= flushThreshold && !await FlushAsync(output).ConfigureAwait(false))
+                {
+                    await reader.CompleteAsync().ConfigureAwait(false);
+                    return false;
                 }
             }
         }
