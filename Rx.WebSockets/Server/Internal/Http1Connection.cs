@@ -48,6 +48,8 @@ internal sealed class Http1Connection : IServerConnection
     private readonly SocketTransport _transport;
     private readonly HttpRequestHandler _handler;
     private readonly Channel<OutgoingResponse> _responses;
+    private readonly PipeOptions _responseOptions;
+    private readonly Stack<Pipe> _sparePipes = new();
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _aborted = new();
@@ -70,6 +72,7 @@ internal sealed class Http1Connection : IServerConnection
         _transport = transport;
         _handler = handler;
         _responses = Channel.CreateUnbounded<OutgoingResponse>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _responseOptions = OutgoingResponse.CreatePipeOptions(context.Settings.MaxSendBufferSize);
         _slots = new SemaphoreSlim(context.Limits.MaxPipelinedRequests, context.Limits.MaxPipelinedRequests);
         _idleTimeout = context.Timeouts.Create(context.Settings.ConnectionIdleTimeout, static s => ((Http1Connection)s!).OnIdleTimeout(), this);
         _headTimeout = context.Timeouts.Create(context.Settings.RequestHeadTimeout, static s => ((Http1Connection)s!).OnHeadTimeout(), this);
@@ -231,10 +234,10 @@ internal sealed class Http1Connection : IServerConnection
                 case HeadOutcome.HeadTimeout:
                     // RFC 9110 §15.5.9: 408 "indicates that the server did not receive a complete request message
                     // within the time that it was prepared to wait"; the server closes the connection after it.
-                    Enqueue(OutgoingResponse.CreateClosingError(HttpStatus.RequestTimeout, "Request Timeout", _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                    Enqueue(OutgoingResponse.CreateClosingError(HttpStatus.RequestTimeout, "Request Timeout", _context.Date.Value, RentPipe()));
                     return;
                 case HeadOutcome.Rejected:
-                    Enqueue(OutgoingResponse.CreateClosingError(rejection!.StatusCode, rejection.Message, _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                    Enqueue(OutgoingResponse.CreateClosingError(rejection!.StatusCode, rejection.Message, _context.Date.Value, RentPipe()));
                     return;
                 default:
                     _slots.Release();
@@ -250,14 +253,18 @@ internal sealed class Http1Connection : IServerConnection
             {
                 // RFC 9112 §6.3: when the body length cannot be determined reliably the server must answer and close;
                 // nothing after this head is parsed, so a smuggled request is never answered.
-                Enqueue(OutgoingResponse.CreateClosingError(e.StatusCode, e.Message, _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                Enqueue(OutgoingResponse.CreateClosingError(e.StatusCode, e.Message, _context.Date.Value, RentPipe()));
                 return;
             }
 
-            var outgoing = new OutgoingResponse(_context.Settings.MaxSendBufferSize);
+            var outgoing = new OutgoingResponse(RentPipe());
             var exchange = new HttpExchange(this, head!, framing, outgoing);
-            bool persistent = ConnectionOptions.IsPersistent(head!);
-            bool upgrade = ConnectionOptions.IsUpgradeRequest(head!);
+
+            // Without a Connection field there are no options to parse: RFC 9112 §9.3, HTTP/1.1 persists and HTTP/1.0
+            // does not, and RFC 9110 §7.8, an upgrade needs the "upgrade" connection option.
+            bool hasConnectionField = head!.Headers.Contains("Connection");
+            bool persistent = hasConnectionField ? ConnectionOptions.IsPersistent(head) : head.Version == Rx.WebSockets.Http.HttpVersion.Http11;
+            bool upgrade = hasConnectionField && ConnectionOptions.IsUpgradeRequest(head);
             bool concurrent = !framing.HasBody && IsSafeMethod(head!.Method) && !upgrade && persistent;
             if (!concurrent)
             {
@@ -437,6 +444,31 @@ internal sealed class Http1Connection : IServerConnection
         }
     }
 
+    // A pipe per response costs more than the rest of the exchange; the write loop hands back those it has finished.
+    private Pipe RentPipe()
+    {
+        lock (_sparePipes)
+        {
+            if (_sparePipes.TryPop(out var pipe))
+            {
+                return pipe;
+            }
+        }
+
+        return new Pipe(_responseOptions);
+    }
+
+    private void ReturnPipe(Pipe pipe)
+    {
+        lock (_sparePipes)
+        {
+            if (_sparePipes.Count < _context.Limits.MaxPipelinedRequests)
+            {
+                _sparePipes.Push(pipe);
+            }
+        }
+    }
+
     private void Enqueue(OutgoingResponse response)
     {
         lock (_gate)
@@ -550,6 +582,8 @@ internal sealed class Http1Connection : IServerConnection
                 if (result.IsCompleted)
                 {
                     await reader.CompleteAsync().ConfigureAwait(false);
+                    // Its producer completed it without an error and is done with it: the pipe can serve another response.
+                    ReturnPipe(response.DetachPipe());
                     bool last = response.ClosesConnection || response.Upgrades;
                     return !last || await FlushAsync(output).ConfigureAwait(false);
                 }
