@@ -5,7 +5,6 @@ using System.IO;
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Rx.WebSockets.Http;
 using Rx.WebSockets.Http.Body;
@@ -47,10 +46,10 @@ internal sealed class Http1Connection : IServerConnection
     private readonly ServerContext _context;
     private readonly SocketTransport _transport;
     private readonly HttpRequestHandler _handler;
-    private readonly Channel<OutgoingResponse> _responses;
+    private readonly Queue<OutgoingResponse> _queue = new();
+    private readonly SemaphoreSlim _writerWake = new(0);
     private readonly PipeOptions _responseOptions;
     private readonly Stack<Pipe> _sparePipes = new();
-    private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _aborted = new();
     private readonly CancellationTokenSource _lingering = new();
@@ -61,6 +60,18 @@ internal sealed class Http1Connection : IServerConnection
     private Rx.WebSockets.Session.IWebSocketSession? _session;
     private readonly object _gate = new();
     private int _inFlight;
+
+    // Pipelining depth: requests parsed whose response is not written yet may not exceed the limit.
+    private int _freeSlots;
+    private TaskCompletionSource? _slotFreed;
+    private bool _writerBusy;
+    private bool _queueCompleted;
+
+    // Read loop only: it holds the writer role (see WriteReadyResponsesAsync).
+    private bool _readLoopWriting;
+
+    // Writer-role holder only: false once a response closed the connection or left HTTP, or the output failed.
+    private bool _outputOpen = true;
     private bool _waitingIdle;
     private bool _partialHead;
     private bool _stopRequested;
@@ -71,9 +82,8 @@ internal sealed class Http1Connection : IServerConnection
         _context = context;
         _transport = transport;
         _handler = handler;
-        _responses = Channel.CreateUnbounded<OutgoingResponse>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        _responseOptions = OutgoingResponse.CreatePipeOptions(context.Settings.MaxSendBufferSize);
-        _slots = new SemaphoreSlim(context.Limits.MaxPipelinedRequests, context.Limits.MaxPipelinedRequests);
+        _responseOptions = OutgoingResponse.CreatePipeOptions(context.Settings.MaxSendBufferSize, context.ResponseBlocks);
+        _freeSlots = context.Limits.MaxPipelinedRequests;
         _idleTimeout = context.Timeouts.Create(context.Settings.ConnectionIdleTimeout, static s => ((Http1Connection)s!).OnIdleTimeout(), this);
         _headTimeout = context.Timeouts.Create(context.Settings.RequestHeadTimeout, static s => ((Http1Connection)s!).OnHeadTimeout(), this);
     }
@@ -125,7 +135,13 @@ internal sealed class Http1Connection : IServerConnection
         }
         finally
         {
-            _responses.Writer.TryComplete();
+            await HandOffWriterAsync().ConfigureAwait(false);
+            lock (_gate)
+            {
+                _queueCompleted = true;
+            }
+
+            _writerWake.Release();
         }
 
         await writing.ConfigureAwait(false);
@@ -217,11 +233,7 @@ internal sealed class Http1Connection : IServerConnection
     {
         while (true)
         {
-            try
-            {
-                await _slots.WaitAsync(_stopReading.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await AcquireSlotAsync().ConfigureAwait(false))
             {
                 return;
             }
@@ -240,7 +252,7 @@ internal sealed class Http1Connection : IServerConnection
                     Enqueue(OutgoingResponse.CreateClosingError(rejection!.StatusCode, rejection.Message, _context.Date.Value, RentPipe()));
                     return;
                 default:
-                    _slots.Release();
+                    ReleaseSlot();
                     return;
             }
 
@@ -269,6 +281,7 @@ internal sealed class Http1Connection : IServerConnection
             if (!concurrent)
             {
                 // RFC 9112 §9.3.2: only safe requests may be processed in parallel; this one waits for those before it.
+                await HandOffWriterAsync().ConfigureAwait(false);
                 await Task.WhenAll(_handlers).ConfigureAwait(false);
             }
 
@@ -286,17 +299,70 @@ internal sealed class Http1Connection : IServerConnection
                     _handlers.Add(handling.AsTask());
                 }
 
+                await WriteReadyResponsesAsync().ConfigureAwait(false);
                 continue;
+            }
+
+            if (!handling.IsCompleted)
+            {
+                // The handler may stream its response or send 100 Continue while this loop waits for it.
+                await HandOffWriterAsync().ConfigureAwait(false);
             }
 
             var task = handling.AsTask();
             _handlers.Add(task);
             await task.ConfigureAwait(false);
+            await WriteReadyResponsesAsync().ConfigureAwait(false);
             if (!exchange.CanContinue)
             {
                 return;
             }
         }
+    }
+
+    /// <summary>Takes a pipelining slot, waiting for a response to be written if none is free; false once reading stops.</summary>
+    private async ValueTask<bool> AcquireSlotAsync()
+    {
+        while (!_stopReading.IsCancellationRequested)
+        {
+            TaskCompletionSource freed;
+            lock (_gate)
+            {
+                if (_freeSlots > 0)
+                {
+                    _freeSlots--;
+                    return true;
+                }
+
+                freed = _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            // Only writing frees a slot; the write loop must do it while this loop waits.
+            await HandOffWriterAsync().ConfigureAwait(false);
+            try
+            {
+                await freed.Task.WaitAsync(_stopReading.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    private void ReleaseSlot()
+    {
+        TaskCompletionSource? freed;
+        lock (_gate)
+        {
+            _freeSlots++;
+            freed = _slotFreed;
+            _slotFreed = null;
+        }
+
+        freed?.TrySetResult();
     }
 
     private async ValueTask HandleAsync(HttpExchange exchange)
@@ -344,6 +410,8 @@ internal sealed class Http1Connection : IServerConnection
             {
                 if (!input.TryRead(out result))
                 {
+                    // Nothing more to parse: the responses written so far leave now, in one flush.
+                    await HandOffWriterAsync().ConfigureAwait(false);
                     lock (_gate)
                     {
                         if (_stopRequested)
@@ -401,12 +469,17 @@ internal sealed class Http1Connection : IServerConnection
                 if (_context.Parser.TryParseRequestHead(ref reader, out var head))
                 {
                     input.AdvanceTo(reader.Position);
-                    lock (_gate)
+                    // Only this loop sets _partialHead, so it can read it without the lock.
+                    if (_partialHead)
                     {
-                        _partialHead = false;
+                        lock (_gate)
+                        {
+                            _partialHead = false;
+                        }
+
+                        _headTimeout.Stop();
                     }
 
-                    _headTimeout.Stop();
                     return (HeadOutcome.Parsed, head, null);
                 }
             }
@@ -474,45 +547,138 @@ internal sealed class Http1Connection : IServerConnection
         lock (_gate)
         {
             _inFlight++;
+            _queue.Enqueue(response);
         }
-
-        bool queued = _responses.Writer.TryWrite(response);
-        Debug.Assert(queued, "the response queue is unbounded and completed only by the read loop");
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>
+    /// Read loop: copies the responses at the head of the queue that are ready to the transport, without waiting and
+    /// without flushing. It takes the writer role if nobody holds it and keeps it until <see cref="HandOffWriterAsync"/>,
+    /// so the responses of a pipelined batch that complete as they are handled leave in one flush, with no thread hop.
+    /// </summary>
+    private async ValueTask WriteReadyResponsesAsync()
     {
-        var output = _transport.Output;
-        var queue = _responses.Reader;
-        bool open = true;
-        while (true)
+        if (!_readLoopWriting)
         {
-            if (!queue.TryRead(out var response))
+            lock (_gate)
             {
-                // Nothing more is ready: what earlier responses wrote goes out before waiting. Pipelined responses
-                // that are ready together leave in one flush, so one send rather than one per response.
-                if (open && !await FlushAsync(output).ConfigureAwait(false))
+                if (_writerBusy)
                 {
-                    open = false;
-                    StopReading();
+                    // The write loop is at it; it takes everything queued before it lets go.
+                    return;
                 }
 
-                if (!await queue.WaitToReadAsync().ConfigureAwait(false))
-                {
-                    break;
-                }
-
-                continue;
+                _writerBusy = true;
             }
 
-            bool sent = false;
-            if (open)
+            _readLoopWriting = true;
+        }
+
+        await WriteQueuedAsync(wait: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Read loop, before it waits for anything: flushes what it wrote and gives up the writer role, and wakes the
+    /// write loop if responses are queued (a handler still running, or one that streams while this loop waits).
+    /// </summary>
+    private async ValueTask HandOffWriterAsync()
+    {
+        if (_readLoopWriting)
+        {
+            await FlushOutputAsync().ConfigureAwait(false);
+            _readLoopWriting = false;
+            lock (_gate)
             {
-                sent = await CopyResponseAsync(response, output).ConfigureAwait(false);
-                open = sent && !response.ClosesConnection && !response.Upgrades;
-                if (!open)
+                _writerBusy = false;
+            }
+        }
+
+        bool wake;
+        lock (_gate)
+        {
+            wake = !_writerBusy && _queue.Count > 0;
+        }
+
+        if (wake)
+        {
+            _writerWake.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes what the read loop left queued: each response as it completes, in order. It runs when woken and holds
+    /// the writer role until the queue is empty; it ends once the read loop has ended and everything is written.
+    /// </summary>
+    private async Task WriteLoopAsync()
+    {
+        while (true)
+        {
+            await _writerWake.WaitAsync().ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_writerBusy)
                 {
-                    StopReading();
+                    // The read loop took the role back; it wakes this loop again when it lets go.
+                    continue;
+                }
+
+                _writerBusy = true;
+            }
+
+            bool done = false;
+            while (true)
+            {
+                await WriteQueuedAsync(wait: true).ConfigureAwait(false);
+                await FlushOutputAsync().ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (_queue.Count > 0)
+                    {
+                        continue;
+                    }
+
+                    _writerBusy = false;
+                    done = _queueCompleted;
+                }
+
+                break;
+            }
+
+            if (done)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies queued responses to the transport in order, for the holder of the writer role. With
+    /// <paramref name="wait"/> it waits for each response to complete; without, it stops at the first that is not
+    /// complete, which stays at the head of the queue with what was copied of it.
+    /// </summary>
+    private async ValueTask WriteQueuedAsync(bool wait)
+    {
+        OutgoingResponse? response;
+        lock (_gate)
+        {
+            _queue.TryPeek(out response);
+        }
+
+        while (response is not null)
+        {
+            bool sent = false;
+            if (_outputOpen)
+            {
+                bool? copied = await CopyResponseAsync(response, wait).ConfigureAwait(false);
+                if (copied is not { } completed)
+                {
+                    return;
+                }
+
+                sent = completed;
+                if (!sent || response.ClosesConnection || response.Upgrades)
+                {
+                    CloseOutput();
                 }
             }
             else
@@ -523,20 +689,42 @@ internal sealed class Http1Connection : IServerConnection
             }
 
             response.SetWritten(sent);
+            TaskCompletionSource? freed;
             lock (_gate)
             {
+                _queue.Dequeue();
                 _inFlight--;
                 if (_inFlight == 0 && _waitingIdle)
                 {
                     _idleTimeout.Start();
                 }
+
+                _freeSlots++;
+                freed = _slotFreed;
+                _slotFreed = null;
+                _queue.TryPeek(out response);
             }
 
-            _slots.Release();
+            freed?.TrySetResult();
         }
     }
 
-    /// <summary>Flushes the transport's output if anything is buffered; false when the connection can no longer send.</summary>
+    /// <summary>Flushes the transport's output if anything is buffered; when it can no longer send, the output closes.</summary>
+    private async ValueTask FlushOutputAsync()
+    {
+        if (_outputOpen && !await FlushAsync(_transport.Output).ConfigureAwait(false))
+        {
+            CloseOutput();
+        }
+    }
+
+    private void CloseOutput()
+    {
+        _outputOpen = false;
+        StopReading();
+    }
+
+    /// <summary>Flushes <paramref name="output"/> if anything is buffered; false when the connection can no longer send.</summary>
     private static async ValueTask<bool> FlushAsync(PipeWriter output)
     {
         if (output.UnflushedBytes == 0)
@@ -549,12 +737,15 @@ internal sealed class Http1Connection : IServerConnection
     }
 
     /// <summary>
-    /// Copies one response to the transport's output. Its bytes are flushed before the copy waits for more of them,
-    /// when a batch reaches half the send buffer, and at its end if the connection leaves HTTP after it (close or
-    /// upgrade: nothing else is written after it); otherwise the next response's copy or the write loop flushes them.
+    /// Copies one response to the transport's output: true once all of it was copied, false when it could not be
+    /// (the connection failed or the response broke), null when <paramref name="wait"/> is false and the rest of it is
+    /// not there yet. Its bytes are flushed before the copy waits for more of them, when a batch reaches half the send
+    /// buffer, and at its end if the connection leaves HTTP after it (close or upgrade: nothing else is written after
+    /// it); otherwise whoever writes next, or hands the writer role off, flushes them.
     /// </summary>
-    private async ValueTask<bool> CopyResponseAsync(OutgoingResponse response, PipeWriter output)
+    private async ValueTask<bool?> CopyResponseAsync(OutgoingResponse response, bool wait)
     {
+        var output = _transport.Output;
         var reader = response.Reader;
         long flushThreshold = Math.Max(1, _context.Settings.MaxSendBufferSize / 2);
         try
@@ -563,6 +754,11 @@ internal sealed class Http1Connection : IServerConnection
             {
                 if (!reader.TryRead(out var result))
                 {
+                    if (!wait)
+                    {
+                        return null;
+                    }
+
                     if (!await FlushAsync(output).ConfigureAwait(false))
                     {
                         await reader.CompleteAsync().ConfigureAwait(false);

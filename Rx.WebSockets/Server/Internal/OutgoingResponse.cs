@@ -76,8 +76,10 @@ internal sealed class OutgoingResponse
 
     /// <summary>The options of a response pipe whose pause threshold is <paramref name="bufferSize"/>.</summary>
     /// <param name="bufferSize">The pipe's pause threshold.</param>
+    /// <param name="pool">Where the pipe's blocks come from.</param>
     /// <returns>Options to share between the responses of a connection.</returns>
-    public static PipeOptions CreatePipeOptions(long bufferSize) => new(
+    public static PipeOptions CreatePipeOptions(long bufferSize, MemoryPool<byte> pool) => new(
+        pool: pool,
         pauseWriterThreshold: bufferSize,
         resumeWriterThreshold: bufferSize / 2,
         readerScheduler: PipeScheduler.ThreadPool,
