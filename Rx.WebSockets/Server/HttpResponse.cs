@@ -79,6 +79,9 @@ public sealed class HttpResponse
         Completed,
     }
 
+    /// <summary>What <see cref="PlanHeadLocked"/> decided: which writer, and the fields the server adds.</summary>
+    private readonly record struct HeadPlan(bool Direct, bool HasDate, long? AddedContentLength, bool Close, bool KeepAlive);
+
     private enum Framing
     {
         None,
@@ -226,7 +229,19 @@ public sealed class HttpResponse
                 // with its length (RFC 9112 §6.2).
                 try
                 {
-                    WriteHeadLocked(Headers, knownLength: _unflushed.Length);
+                    var plan = PlanHeadLocked(Headers, knownLength: _unflushed.Length);
+                    bool lengthMatches = _framing != Framing.ContentLength || _discardBody || _declaredLength == _unflushed.Length;
+                    if (!plan.Close && lengthMatches && _outgoing.TryBeginDirectWrite(out var output))
+                    {
+                        // Its turn has come and nothing else is writing: the response goes straight to the connection.
+                        EmitHeadLocked(Headers, plan, output);
+                        MoveUnflushedLocked(output);
+                        _state = State.Completed;
+                        _outgoing.EndDirectWrite();
+                        return;
+                    }
+
+                    EmitHeadLocked(Headers, plan, _outgoing.Writer);
                 }
                 catch (InvalidOperationException e)
                 {
@@ -237,7 +252,7 @@ public sealed class HttpResponse
                 }
             }
 
-            MoveUnflushedLocked();
+            MoveUnflushedLocked(_outgoing.Writer);
             if (_framing == Framing.Chunked && !_discardBody)
             {
                 ChunkedEncoder.WriteLastChunk(_outgoing.Writer);
@@ -280,7 +295,7 @@ public sealed class HttpResponse
                 WriteHeadLocked(Headers, knownLength: null);
             }
 
-            MoveUnflushedLocked();
+            MoveUnflushedLocked(_outgoing.Writer);
             return await _outgoing.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -349,7 +364,11 @@ public sealed class HttpResponse
         _outgoing.Writer.Complete(new IOException("The request handler failed after the response started.", handlerError));
     }
 
-    private void WriteHeadLocked(HttpHeaders handlerHeaders, long? knownLength)
+    private void WriteHeadLocked(HttpHeaders handlerHeaders, long? knownLength) =>
+        EmitHeadLocked(handlerHeaders, PlanHeadLocked(handlerHeaders, knownLength), _outgoing.Writer);
+
+    /// <summary>Decides the framing and the connection handling of the head; writes nothing.</summary>
+    private HeadPlan PlanHeadLocked(HttpHeaders handlerHeaders, long? knownLength)
     {
         var request = _exchange.Request;
         bool isHead = request.Method == HttpMethods.Head;
@@ -409,22 +428,30 @@ public sealed class HttpResponse
 
         // RFC 9112 Appendix C.2.2: an HTTP/1.0 client keeps the connection only if the response says keep-alive.
         bool keepAlive = !close && request.Version == HttpVersion.Http10 && !hasConnection;
-        if (!hasDate && !hasTransferEncoding && !hasConnection && _reasonPhrase is null)
+        _discardBody = isHead || !bodyAllowed;
+
+        // The usual response has nothing of the handler's to merge or drop, so its head is written as it is built.
+        bool direct = !hasDate && !hasTransferEncoding && !hasConnection && _reasonPhrase is null;
+        return new HeadPlan(direct, hasDate, addedContentLength, close, keepAlive);
+    }
+
+    /// <summary>Writes the head planned by <see cref="PlanHeadLocked"/> to <paramref name="output"/>; the response starts.</summary>
+    private void EmitHeadLocked(HttpHeaders handlerHeaders, HeadPlan plan, IBufferWriter<byte> output)
+    {
+        if (plan.Direct)
         {
-            // The usual response: nothing of the handler's to merge or drop, so the head is written as it is built.
-            WriteHeadDirect(handlerHeaders, addedContentLength, close, keepAlive);
+            WriteHeadDirect(handlerHeaders, plan.AddedContentLength, plan.Close, plan.KeepAlive, output);
         }
         else
         {
-            WriteHeadMerged(handlerHeaders, hasDate, addedContentLength, close, keepAlive);
+            WriteHeadMerged(handlerHeaders, plan.HasDate, plan.AddedContentLength, plan.Close, plan.KeepAlive, output);
         }
 
-        if (close)
+        if (plan.Close)
         {
             _outgoing.ClosesConnection = true;
         }
 
-        _discardBody = isHead || !bodyAllowed;
         _state = State.Started;
     }
 
@@ -432,7 +459,7 @@ public sealed class HttpResponse
     /// Writes the head when the handler set none of Date, Transfer-Encoding and Connection and no reason phrase: the
     /// same bytes <see cref="WriteHeadMerged"/> would write, without building a header list and a head object.
     /// </summary>
-    private void WriteHeadDirect(HttpHeaders handlerHeaders, long? addedContentLength, bool close, bool keepAlive)
+    private void WriteHeadDirect(HttpHeaders handlerHeaders, long? addedContentLength, bool close, bool keepAlive, IBufferWriter<byte> output)
     {
         byte[] statusLine = GetStatusLine(_statusCode);
         string date = _exchange.Date;
@@ -470,7 +497,6 @@ public sealed class HttpResponse
 
         length += (close ? s_closeLine.Length : keepAlive ? s_keepAliveLine.Length : 0) + 2;
 
-        var output = _outgoing.Writer;
         var span = output.GetSpan(length);
         int written = Append(span, statusLine);
         written += Append(span[written..], s_dateName);
@@ -511,7 +537,7 @@ public sealed class HttpResponse
     }
 
     /// <summary>Writes the head through a merged header list: the handler's fields plus the server's, in their order.</summary>
-    private void WriteHeadMerged(HttpHeaders handlerHeaders, bool hasDate, long? addedContentLength, bool close, bool keepAlive)
+    private void WriteHeadMerged(HttpHeaders handlerHeaders, bool hasDate, long? addedContentLength, bool close, bool keepAlive, IBufferWriter<byte> output)
     {
         var headers = new HttpHeaders();
         if (!hasDate)
@@ -552,7 +578,7 @@ public sealed class HttpResponse
             headers.Add("Connection", "keep-alive");
         }
 
-        new HttpResponseHead(_statusCode, headers, _reasonPhrase).Write(_outgoing.Writer);
+        new HttpResponseHead(_statusCode, headers, _reasonPhrase).Write(output);
     }
 
     private static byte[] GetStatusLine(int statusCode)
@@ -569,7 +595,7 @@ public sealed class HttpResponse
         return bytes.Length;
     }
 
-    private void MoveUnflushedLocked()
+    private void MoveUnflushedLocked(IBufferWriter<byte> output)
     {
         long length = _unflushed.Length;
         if (length == 0)
@@ -595,11 +621,11 @@ public sealed class HttpResponse
             {
                 if (_framing == Framing.Chunked)
                 {
-                    ChunkedEncoder.WriteChunk(_unflushed.GetSegment(i), _outgoing.Writer);
+                    ChunkedEncoder.WriteChunk(_unflushed.GetSegment(i), output);
                 }
                 else
                 {
-                    _outgoing.Writer.Write(_unflushed.GetSegment(i));
+                    output.Write(_unflushed.GetSegment(i));
                 }
             }
         }

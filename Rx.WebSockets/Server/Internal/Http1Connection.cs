@@ -37,7 +37,7 @@ namespace Rx.WebSockets.Server.Internal;
 /// <see cref="Abort"/> run concurrently; the small shared state is guarded by one lock.
 /// </para>
 /// </remarks>
-internal sealed class Http1Connection : IServerConnection
+internal sealed class Http1Connection : IServerConnection, IResponseQueue
 {
     // Lingering close: how long, and how many bytes, to keep reading after the FIN.
     private static readonly TimeSpan s_lingerTimeout = TimeSpan.FromSeconds(5);
@@ -69,6 +69,9 @@ internal sealed class Http1Connection : IServerConnection
 
     // Read loop only: it holds the writer role (see WriteReadyResponsesAsync).
     private bool _readLoopWriting;
+
+    // The thread of the read loop while it runs a handler's synchronous part (see TryBeginDirectWrite), else 0.
+    private int _inlineThreadId;
 
     // Writer-role holder only: false once a response closed the connection or left HTTP, or the output failed.
     private bool _outputOpen = true;
@@ -269,7 +272,7 @@ internal sealed class Http1Connection : IServerConnection
                 return;
             }
 
-            var outgoing = new OutgoingResponse(RentPipe());
+            var outgoing = new OutgoingResponse(this);
             var exchange = new HttpExchange(this, head!, framing, outgoing);
 
             // Without a Connection field there are no options to parse: RFC 9112 §9.3, HTTP/1.1 persists and HTTP/1.0
@@ -291,7 +294,9 @@ internal sealed class Http1Connection : IServerConnection
             // The handler starts on this loop and runs until its first await (Kestrel's loop does the same): a handler
             // that completes synchronously costs no thread hop and no task, and one that awaits leaves this loop free
             // to parse the next pipelined head, so concurrent requests still overlap.
+            Volatile.Write(ref _inlineThreadId, Environment.CurrentManagedThreadId);
             var handling = HandleAsync(exchange);
+            Volatile.Write(ref _inlineThreadId, 0);
             if (concurrent)
             {
                 if (!handling.IsCompletedSuccessfully)
@@ -518,7 +523,7 @@ internal sealed class Http1Connection : IServerConnection
     }
 
     // A pipe per response costs more than the rest of the exchange; the write loop hands back those it has finished.
-    private Pipe RentPipe()
+    public Pipe RentPipe()
     {
         lock (_sparePipes)
         {
@@ -531,7 +536,7 @@ internal sealed class Http1Connection : IServerConnection
         return new Pipe(_responseOptions);
     }
 
-    private void ReturnPipe(Pipe pipe)
+    public void ReturnPipe(Pipe pipe)
     {
         lock (_sparePipes)
         {
@@ -540,6 +545,58 @@ internal sealed class Http1Connection : IServerConnection
                 _sparePipes.Push(pipe);
             }
         }
+    }
+
+    /// <remarks>
+    /// Only the read loop writes directly, from a handler it is running synchronously (the handler completed its
+    /// response without awaiting): it holds the writer role or takes it, so nothing else writes the output meanwhile,
+    /// and the response is at the head of the queue, so the order holds. A response that closes the connection, or
+    /// any other case, goes through its pipe.
+    /// </remarks>
+    public bool TryBeginDirectWrite(OutgoingResponse response, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PipeWriter? output)
+    {
+        output = null;
+        if (Volatile.Read(ref _inlineThreadId) != Environment.CurrentManagedThreadId)
+        {
+            return false;
+        }
+
+        if (!_readLoopWriting)
+        {
+            lock (_gate)
+            {
+                if (_writerBusy)
+                {
+                    return false;
+                }
+
+                _writerBusy = true;
+            }
+
+            _readLoopWriting = true;
+        }
+
+        lock (_gate)
+        {
+            if (!_queue.TryPeek(out var head) || head != response)
+            {
+                return false;
+            }
+        }
+
+        if (!_outputOpen)
+        {
+            return false;
+        }
+
+        output = _transport.Output;
+        return true;
+    }
+
+    public void EndDirectWrite(OutgoingResponse response)
+    {
+        Debug.Assert(_readLoopWriting && !response.ClosesConnection && !response.Upgrades, "only the read loop writes directly, and never a closing response");
+        FinishResponse(response, sent: true);
     }
 
     private void Enqueue(OutgoingResponse response)
@@ -688,25 +745,34 @@ internal sealed class Http1Connection : IServerConnection
                 await response.Reader.CompleteAsync().ConfigureAwait(false);
             }
 
-            response.SetWritten(sent);
-            TaskCompletionSource? freed;
-            lock (_gate)
-            {
-                _queue.Dequeue();
-                _inFlight--;
-                if (_inFlight == 0 && _waitingIdle)
-                {
-                    _idleTimeout.Start();
-                }
+            response = FinishResponse(response, sent);
+        }
+    }
 
-                _freeSlots++;
-                freed = _slotFreed;
-                _slotFreed = null;
-                _queue.TryPeek(out response);
+    /// <summary>Takes the written (or dropped) head of the queue out, frees its slot, and returns the next head.</summary>
+    private OutgoingResponse? FinishResponse(OutgoingResponse response, bool sent)
+    {
+        response.SetWritten(sent);
+        TaskCompletionSource? freed;
+        OutgoingResponse? next;
+        lock (_gate)
+        {
+            var head = _queue.Dequeue();
+            Debug.Assert(head == response, "responses leave in order");
+            _inFlight--;
+            if (_inFlight == 0 && _waitingIdle)
+            {
+                _idleTimeout.Start();
             }
 
-            freed?.TrySetResult();
+            _freeSlots++;
+            freed = _slotFreed;
+            _slotFreed = null;
+            _queue.TryPeek(out next);
         }
+
+        freed?.TrySetResult();
+        return next;
     }
 
     /// <summary>Flushes the transport's output if anything is buffered; when it can no longer send, the output closes.</summary>
