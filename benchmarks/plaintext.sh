@@ -7,7 +7,10 @@
 #   wrk -t1 -c64 -d10s --latency URL                                  (no pipelining)
 #   wrk -t1 -c64 -d10s --latency -s wrk/pipeline.lua URL -- 16        (16 pipelined GETs per batch)
 # Servers and modes are interleaved (run 1: Kestrel, ours; run 2: Kestrel, ours; ...) so that a change in the
-# machine's load hits both alike. Prints the median Requests/sec of each, with min-max, and the ratio ours/Kestrel.
+# machine's load hits both alike. Prints the median Requests/sec of each, with min-max, and the ratio ours/Kestrel,
+# and the server's CPU time per request (user + system time of the server process during the measured run, divided
+# by the requests wrk completed): on a machine shared with other work, requests/sec follows the CPU share the server
+# gets, while CPU time per request is what the server itself costs.
 #
 # Settings (environment): RUNS (3), DURATION (10s), WARMUP (3s), CONNECTIONS (64), DEPTH (16),
 # SERVER_CPU (0), WRK_CPU (1), KESTREL_PORT (18080), RX_PORT (18081). Raw wrk output is kept in a temporary folder.
@@ -86,6 +89,11 @@ run_wrk() {
   taskset -c "$WRK_CPU" wrk "${args[@]}" >"$out" 2>&1
 }
 
+# cpu_ticks PID: user + system time of the process, in clock ticks.
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 # requests_per_second FILE: wrk's "Requests/sec:" figure; fails the run on socket errors or non-2xx responses.
 requests_per_second() {
   local file=$1
@@ -99,18 +107,24 @@ requests_per_second() {
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "== uptime before: $(uptime)"
-declare -A results
+declare -A results cpu
 for run in $(seq "$RUNS"); do
   for mode in plain pipelined; do
     for name in kestrel ours; do
       start_server "$name"
       run_wrk "$mode" "$WARMUP" "$logs/$name.$mode.$run.warmup.txt"
       out="$logs/$name.$mode.$run.txt"
+      ticks_before=$(cpu_ticks "$server_pid")
       run_wrk "$mode" "$DURATION" "$out"
+      ticks_after=$(cpu_ticks "$server_pid")
       stop_server
       rps=$(requests_per_second "$out")
+      requests=$(awk '/requests in/ { print $1 }' "$out")
+      cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+        'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
       results[$name.$mode]="${results[$name.$mode]:-} $rps"
-      printf '   run %d %-9s %-7s %12s req/s   (p99 %s)\n' "$run" "$mode" "$name" "$rps" \
+      cpu[$name.$mode]="${cpu[$name.$mode]:-} $cpu_us"
+      printf '   run %d %-9s %-7s %12s req/s   %6s us CPU/request   p99 %s\n' "$run" "$mode" "$name" "$rps" "$cpu_us" \
         "$(awk '$1 == "99%" { print $2 }' "$out")"
     done
   done
@@ -121,20 +135,26 @@ echo "== uptime after:  $(uptime)"
 stats() {
   tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '
     { v[NR] = $1 }
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f %.0f %.0f\n", m, v[1], v[NR] }'
+    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s\n", m, v[1], v[NR] }'
 }
 
 echo
-echo "wrk -t1 -c$CONNECTIONS -d$DURATION, $RUNS runs each, server on CPU $SERVER_CPU, wrk on CPU $WRK_CPU; Requests/sec median (min-max)"
+echo "wrk -t1 -c$CONNECTIONS -d$DURATION, $RUNS runs each, server on CPU $SERVER_CPU, wrk on CPU $WRK_CPU; median (min-max)"
 echo
-printf '| %-20s | %-26s | %-26s | %-13s |\n' "Scenario" "Kestrel" "Rx.WebSockets" "ours/Kestrel"
-printf '| %-20s | %-26s | %-26s | %-13s |\n' "---" "---:" "---:" "---:"
+printf '| %-20s | %-24s | %-24s | %-7s | %-17s | %-17s | %-7s |\n' "Scenario" "Kestrel req/s" "Rx.WebSockets req/s" "ratio" \
+  "Kestrel CPU us/req" "ours CPU us/req" "ratio"
+printf '| %-20s | %-24s | %-24s | %-7s | %-17s | %-17s | %-7s |\n' "---" "---:" "---:" "---:" "---:" "---:" "---:"
 for mode in plain pipelined; do
   read -r km kmin kmax < <(stats "${results[kestrel.$mode]}")
   read -r om omin omax < <(stats "${results[ours.$mode]}")
-  ratio=$(awk -v o="$om" -v k="$km" 'BEGIN { printf "%.2f", o / k }')
+  read -r kc kcmin kcmax < <(stats "${cpu[kestrel.$mode]}")
+  read -r oc ocmin ocmax < <(stats "${cpu[ours.$mode]}")
   label=$([ "$mode" = plain ] && echo "no pipelining" || echo "pipelined, depth $DEPTH")
-  printf '| %-20s | %-26s | %-26s | %-13s |\n' "$label" "$km ($kmin-$kmax)" "$om ($omin-$omax)" "$ratio"
+  printf '| %-20s | %-24s | %-24s | %-7s | %-17s | %-17s | %-7s |\n' "$label" \
+    "$(printf '%.0f (%.0f-%.0f)' "$km" "$kmin" "$kmax")" "$(printf '%.0f (%.0f-%.0f)' "$om" "$omin" "$omax")" \
+    "$(awk -v o="$om" -v k="$km" 'BEGIN { printf "%.2f", o / k }')" \
+    "$kc ($kcmin-$kcmax)" "$oc ($ocmin-$ocmax)" "$(awk -v o="$oc" -v k="$kc" 'BEGIN { printf "%.2f", o / k }')"
 done
 echo
+echo "ratio: ours / Kestrel (requests/sec: higher is better for us; CPU per request: lower is better for us)"
 echo "raw wrk output: $logs"
