@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Rx.WebSockets.Http;
@@ -405,6 +406,8 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
         }
     }
 
+    // Without pipelining this awaits once per request: the pooled builder reuses its state machine box.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(HeadOutcome Outcome, HttpRequestHead? Head, HttpRequestRejectedException? Rejection)> ReadHeadAsync()
     {
         var input = _transport.Input;
