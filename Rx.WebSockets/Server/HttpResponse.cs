@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.IO.Pipelines;
 using System.Threading;
+using System.Text;
 using System.Threading.Tasks;
 using Rx.WebSockets.Http;
 using Rx.WebSockets.Http.Body;
@@ -38,9 +40,20 @@ public sealed class HttpResponse
     // "Expect: 100-continue".
     private static readonly byte[] s_continue = "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray();
 
+    // The pieces of a head written directly (WriteHeadDirect); status lines are cached as they are first used.
+    private static readonly byte[]?[] s_statusLines = new byte[]?[600];
+    private static readonly byte[] s_dateName = "Date: "u8.ToArray();
+    private static readonly byte[] s_contentLengthName = "Content-Length: "u8.ToArray();
+    private static readonly byte[] s_chunkedLine = "Transfer-Encoding: chunked\r\n"u8.ToArray();
+    private static readonly byte[] s_closeLine = "Connection: close\r\n"u8.ToArray();
+    private static readonly byte[] s_keepAliveLine = "Connection: keep-alive\r\n"u8.ToArray();
+    private static readonly byte[] s_colonSpace = ": "u8.ToArray();
+    private static readonly byte[] s_crlf = "\r\n"u8.ToArray();
+
     private readonly HttpExchange _exchange;
     private readonly OutgoingResponse _outgoing;
-    private readonly Pipe _unflushed;
+    // What the handler wrote since its last flush; a flush moves it to _outgoing.
+    private readonly ResponseBuffer _unflushed = new();
     private readonly ResponseBodyWriter _body;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private Stream? _bodyStream;
@@ -56,12 +69,6 @@ public sealed class HttpResponse
     {
         _exchange = exchange;
         _outgoing = outgoing;
-        // Holds what the handler wrote since its last flush; no threshold: a flush moves it out.
-        _unflushed = new Pipe(new PipeOptions(
-            pauseWriterThreshold: 0,
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
-            useSynchronizationContext: false));
         _body = new ResponseBodyWriter(this);
     }
 
@@ -71,6 +78,9 @@ public sealed class HttpResponse
         Started,
         Completed,
     }
+
+    /// <summary>What <see cref="PlanHeadLocked"/> decided: which writer, and the fields the server adds.</summary>
+    private readonly record struct HeadPlan(bool Direct, bool HasDate, long? AddedContentLength, bool Close, bool KeepAlive);
 
     private enum Framing
     {
@@ -219,7 +229,19 @@ public sealed class HttpResponse
                 // with its length (RFC 9112 §6.2).
                 try
                 {
-                    WriteHeadLocked(Headers, knownLength: _unflushed.Writer.UnflushedBytes);
+                    var plan = PlanHeadLocked(Headers, knownLength: _unflushed.Length);
+                    bool lengthMatches = _framing != Framing.ContentLength || _discardBody || _declaredLength == _unflushed.Length;
+                    if (!plan.Close && lengthMatches && _outgoing.TryBeginDirectWrite(out var output))
+                    {
+                        // Its turn has come and nothing else is writing: the response goes straight to the connection.
+                        EmitHeadLocked(Headers, plan, output);
+                        MoveUnflushedLocked(output);
+                        _state = State.Completed;
+                        _outgoing.EndDirectWrite();
+                        return;
+                    }
+
+                    EmitHeadLocked(Headers, plan, _outgoing.Writer);
                 }
                 catch (InvalidOperationException e)
                 {
@@ -230,7 +252,7 @@ public sealed class HttpResponse
                 }
             }
 
-            MoveUnflushedLocked();
+            MoveUnflushedLocked(_outgoing.Writer);
             if (_framing == Framing.Chunked && !_discardBody)
             {
                 ChunkedEncoder.WriteLastChunk(_outgoing.Writer);
@@ -252,9 +274,9 @@ public sealed class HttpResponse
         }
         finally
         {
+            // Returns the body's pooled arrays; the handler can no longer write (the state is Completed).
+            _unflushed.Clear();
             _writeLock.Release();
-            await _unflushed.Reader.CompleteAsync().ConfigureAwait(false);
-            await _unflushed.Writer.CompleteAsync().ConfigureAwait(false);
         }
     }
 
@@ -273,7 +295,7 @@ public sealed class HttpResponse
                 WriteHeadLocked(Headers, knownLength: null);
             }
 
-            MoveUnflushedLocked();
+            MoveUnflushedLocked(_outgoing.Writer);
             return await _outgoing.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -285,20 +307,30 @@ public sealed class HttpResponse
     internal Memory<byte> GetMemory(int sizeHint)
     {
         ThrowIfCompleted();
-        return _unflushed.Writer.GetMemory(sizeHint);
+        return _unflushed.GetMemory(sizeHint);
     }
 
     internal Span<byte> GetSpan(int sizeHint)
     {
         ThrowIfCompleted();
-        return _unflushed.Writer.GetSpan(sizeHint);
+        return _unflushed.GetSpan(sizeHint);
     }
 
-    internal void Advance(int bytes) => _unflushed.Writer.Advance(bytes);
+    internal void Advance(int bytes)
+    {
+        ThrowIfCompleted();
+        _unflushed.Advance(bytes);
+    }
 
-    internal long UnflushedBytes => _unflushed.Writer.UnflushedBytes;
+    internal long UnflushedBytes => _state == State.Completed ? 0 : _unflushed.Length;
 
-    internal void CancelPendingFlush() => _outgoing.Writer.CancelPendingFlush();
+    internal void CancelPendingFlush()
+    {
+        if (_state != State.Completed)
+        {
+            _outgoing.Writer.CancelPendingFlush();
+        }
+    }
 
     private void FailLocked(Exception handlerError)
     {
@@ -332,30 +364,35 @@ public sealed class HttpResponse
         _outgoing.Writer.Complete(new IOException("The request handler failed after the response started.", handlerError));
     }
 
-    private void WriteHeadLocked(HttpHeaders handlerHeaders, long? knownLength)
+    private void WriteHeadLocked(HttpHeaders handlerHeaders, long? knownLength) =>
+        EmitHeadLocked(handlerHeaders, PlanHeadLocked(handlerHeaders, knownLength), _outgoing.Writer);
+
+    /// <summary>Decides the framing and the connection handling of the head; writes nothing.</summary>
+    private HeadPlan PlanHeadLocked(HttpHeaders handlerHeaders, long? knownLength)
     {
         var request = _exchange.Request;
         bool isHead = request.Method == HttpMethods.Head;
         // RFC 9112 §6.3 rule 1: responses to HEAD, and 1xx, 204 and 304 responses, end with their head.
         bool bodyAllowed = _statusCode is not (HttpStatus.NoContent or HttpStatus.NotModified);
-        var headers = new HttpHeaders();
-        if (!handlerHeaders.Contains("Date"))
-        {
-            headers.Add("Date", _exchange.Date);
-        }
 
-        foreach (var (name, value) in handlerHeaders)
+        // One pass over the handler's fields finds those the server adds or owns.
+        bool hasDate = false;
+        bool hasTransferEncoding = false;
+        bool hasConnection = false;
+        string? declared = null;
+        for (int i = 0; i < handlerHeaders.Count; i++)
         {
-            if (string.Equals(name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            string name = handlerHeaders[i].Key;
+            hasDate |= string.Equals(name, "Date", StringComparison.OrdinalIgnoreCase);
+            hasTransferEncoding |= string.Equals(name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
+            hasConnection |= string.Equals(name, "Connection", StringComparison.OrdinalIgnoreCase);
+            if (declared is null && string.Equals(name, "Content-Length", StringComparison.OrdinalIgnoreCase))
             {
-                // The server owns the transfer coding; a handler that asks for chunked gets it anyway.
-                continue;
+                declared = handlerHeaders[i].Value;
             }
-
-            headers.Add(name, value);
         }
 
-        string? declared = handlerHeaders.Get("Content-Length");
+        long? addedContentLength = null;
         if (!bodyAllowed)
         {
             _framing = Framing.None;
@@ -373,12 +410,11 @@ public sealed class HttpResponse
         {
             _framing = Framing.ContentLength;
             _declaredLength = length;
-            headers.Add("Content-Length", length.ToString(CultureInfo.InvariantCulture));
+            addedContentLength = length;
         }
         else if (request.Version == HttpVersion.Http11)
         {
             _framing = Framing.Chunked;
-            headers.Add("Transfer-Encoding", "chunked");
         }
         else
         {
@@ -388,7 +424,147 @@ public sealed class HttpResponse
 
         bool close = _framing == Framing.CloseDelimited
             || _exchange.MustCloseAfterResponse
-            || handlerHeaders.ContainsToken("Connection", "close");
+            || (hasConnection && handlerHeaders.ContainsToken("Connection", "close"));
+
+        // RFC 9112 Appendix C.2.2: an HTTP/1.0 client keeps the connection only if the response says keep-alive.
+        bool keepAlive = !close && request.Version == HttpVersion.Http10 && !hasConnection;
+        _discardBody = isHead || !bodyAllowed;
+
+        // The usual response has nothing of the handler's to merge or drop, so its head is written as it is built.
+        bool direct = !hasDate && !hasTransferEncoding && !hasConnection && _reasonPhrase is null;
+        return new HeadPlan(direct, hasDate, addedContentLength, close, keepAlive);
+    }
+
+    /// <summary>Writes the head planned by <see cref="PlanHeadLocked"/> to <paramref name="output"/>; the response starts.</summary>
+    private void EmitHeadLocked(HttpHeaders handlerHeaders, HeadPlan plan, IBufferWriter<byte> output)
+    {
+        if (plan.Direct)
+        {
+            WriteHeadDirect(handlerHeaders, plan.AddedContentLength, plan.Close, plan.KeepAlive, output);
+        }
+        else
+        {
+            WriteHeadMerged(handlerHeaders, plan.HasDate, plan.AddedContentLength, plan.Close, plan.KeepAlive, output);
+        }
+
+        if (plan.Close)
+        {
+            _outgoing.ClosesConnection = true;
+        }
+
+        _state = State.Started;
+    }
+
+    /// <summary>
+    /// Writes the head when the handler set none of Date, Transfer-Encoding and Connection and no reason phrase: the
+    /// same bytes <see cref="WriteHeadMerged"/> would write, without building a header list and a head object.
+    /// </summary>
+    private void WriteHeadDirect(HttpHeaders handlerHeaders, long? addedContentLength, bool close, bool keepAlive, IBufferWriter<byte> output)
+    {
+        byte[] statusLine = GetStatusLine(_statusCode);
+        string date = _exchange.Date;
+
+        // Validate everything before writing anything (as HttpResponseHead.Write): a refused head leaves no bytes.
+        int length = statusLine.Length + s_dateName.Length + date.Length + 2;
+        for (int i = 0; i < handlerHeaders.Count; i++)
+        {
+            var (name, value) = handlerHeaders[i];
+            if (!HttpResponseHead.IsToken(name))
+            {
+                throw new InvalidOperationException("A header field name is not a token (RFC 9110 §5.1).");
+            }
+
+            // RFC 9110 §5.5: "Field values containing CR, LF, or NUL characters are invalid and dangerous".
+            if (!HttpResponseHead.IsFieldValue(value))
+            {
+                throw new InvalidOperationException($"The value of header field '{name}' contains CR, LF, NUL or another character not allowed in a field value.");
+            }
+
+            length += name.Length + 2 + value.Length + 2;
+        }
+
+        Span<byte> digits = stackalloc byte[20];
+        int digitCount = 0;
+        if (addedContentLength is { } contentLength)
+        {
+            contentLength.TryFormat(digits, out digitCount, default, CultureInfo.InvariantCulture);
+            length += s_contentLengthName.Length + digitCount + 2;
+        }
+        else if (_framing == Framing.Chunked)
+        {
+            length += s_chunkedLine.Length;
+        }
+
+        length += (close ? s_closeLine.Length : keepAlive ? s_keepAliveLine.Length : 0) + 2;
+
+        var span = output.GetSpan(length);
+        int written = Append(span, statusLine);
+        written += Append(span[written..], s_dateName);
+        written += Encoding.Latin1.GetBytes(date, span[written..]);
+        written += Append(span[written..], s_crlf);
+        for (int i = 0; i < handlerHeaders.Count; i++)
+        {
+            var (name, value) = handlerHeaders[i];
+            written += Encoding.Latin1.GetBytes(name, span[written..]);
+            written += Append(span[written..], s_colonSpace);
+            written += Encoding.Latin1.GetBytes(value, span[written..]);
+            written += Append(span[written..], s_crlf);
+        }
+
+        if (addedContentLength is not null)
+        {
+            written += Append(span[written..], s_contentLengthName);
+            written += Append(span[written..], digits[..digitCount]);
+            written += Append(span[written..], s_crlf);
+        }
+        else if (_framing == Framing.Chunked)
+        {
+            written += Append(span[written..], s_chunkedLine);
+        }
+
+        if (close)
+        {
+            written += Append(span[written..], s_closeLine);
+        }
+        else if (keepAlive)
+        {
+            written += Append(span[written..], s_keepAliveLine);
+        }
+
+        written += Append(span[written..], s_crlf);
+        Debug.Assert(written == length, $"Measured {length} bytes but wrote {written}.");
+        output.Advance(written);
+    }
+
+    /// <summary>Writes the head through a merged header list: the handler's fields plus the server's, in their order.</summary>
+    private void WriteHeadMerged(HttpHeaders handlerHeaders, bool hasDate, long? addedContentLength, bool close, bool keepAlive, IBufferWriter<byte> output)
+    {
+        var headers = new HttpHeaders();
+        if (!hasDate)
+        {
+            headers.Add("Date", _exchange.Date);
+        }
+
+        foreach (var (name, value) in handlerHeaders)
+        {
+            if (string.Equals(name, "Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                // The server owns the transfer coding; a handler that asks for chunked gets it anyway.
+                continue;
+            }
+
+            headers.Add(name, value);
+        }
+
+        if (addedContentLength is { } length)
+        {
+            headers.Add("Content-Length", length.ToString(CultureInfo.InvariantCulture));
+        }
+        else if (_framing == Framing.Chunked)
+        {
+            headers.Add("Transfer-Encoding", "chunked");
+        }
+
         if (close)
         {
             if (!headers.ContainsToken("Connection", "close"))
@@ -396,58 +572,66 @@ public sealed class HttpResponse
                 string? connection = headers.Get("Connection");
                 headers.Set("Connection", connection is null ? "close" : connection + ", close");
             }
-
-            _outgoing.ClosesConnection = true;
         }
-        else if (request.Version == HttpVersion.Http10 && !headers.Contains("Connection"))
+        else if (keepAlive)
         {
-            // RFC 9112 Appendix C.2.2: an HTTP/1.0 client keeps the connection only if the response says keep-alive.
             headers.Add("Connection", "keep-alive");
         }
 
-        _discardBody = isHead || !bodyAllowed;
-        new HttpResponseHead(_statusCode, headers, _reasonPhrase).Write(_outgoing.Writer);
-        _state = State.Started;
+        new HttpResponseHead(_statusCode, headers, _reasonPhrase).Write(output);
     }
 
-    private void MoveUnflushedLocked()
+    private static byte[] GetStatusLine(int statusCode)
     {
-        _unflushed.Writer.FlushAsync().GetAwaiter().GetResult();
-        if (!_unflushed.Reader.TryRead(out var result))
+        // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ] CRLF. Built once per status.
+        return s_statusLines[statusCode] ??= Encoding.Latin1.GetBytes(string.Create(
+            CultureInfo.InvariantCulture,
+            $"HTTP/1.1 {statusCode} {HttpStatus.GetReasonPhrase(statusCode)}\r\n"));
+    }
+
+    private static int Append(Span<byte> destination, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(destination);
+        return bytes.Length;
+    }
+
+    private void MoveUnflushedLocked(IBufferWriter<byte> output)
+    {
+        long length = _unflushed.Length;
+        if (length == 0)
         {
             return;
         }
 
-        var buffer = result.Buffer;
         try
         {
-            if (_framing == Framing.ContentLength && !_discardBody && _bodyLength + buffer.Length > _declaredLength)
+            if (_framing == Framing.ContentLength && !_discardBody && _bodyLength + length > _declaredLength)
             {
                 throw new InvalidOperationException(
-                    $"Response Content-Length mismatch: too many bytes written ({_bodyLength + buffer.Length} > {_declaredLength}).");
+                    $"Response Content-Length mismatch: too many bytes written ({_bodyLength + length} > {_declaredLength}).");
             }
 
-            _bodyLength += buffer.Length;
+            _bodyLength += length;
             if (_discardBody)
             {
                 return;
             }
 
-            foreach (var segment in buffer)
+            for (int i = 0; i < _unflushed.SegmentCount; i++)
             {
                 if (_framing == Framing.Chunked)
                 {
-                    ChunkedEncoder.WriteChunk(segment.Span, _outgoing.Writer);
+                    ChunkedEncoder.WriteChunk(_unflushed.GetSegment(i), output);
                 }
                 else
                 {
-                    _outgoing.Writer.Write(segment.Span);
+                    output.Write(_unflushed.GetSegment(i));
                 }
             }
         }
         finally
         {
-            _unflushed.Reader.AdvanceTo(buffer.End);
+            _unflushed.Clear();
         }
     }
 

@@ -24,12 +24,23 @@ internal sealed class DateHeader
     {
         get
         {
+            var cached = Volatile.Read(ref _cached);
+            if (cached is not null && Environment.TickCount64 < cached.ValidUntilTick)
+            {
+                return cached.Text;
+            }
+
             var now = _time.GetUtcNow();
             long second = now.UtcTicks / TimeSpan.TicksPerSecond;
-            var cached = Volatile.Read(ref _cached);
             if (cached is null || cached.Second != second)
             {
-                cached = new Entry(second, new DateTimeOffset(second * TimeSpan.TicksPerSecond, TimeSpan.Zero).ToString("r", CultureInfo.InvariantCulture));
+                // With the system clock, the text stays valid until the wall clock's next second, which the cheap
+                // millisecond tick count tells without reading the clock; any other TimeProvider (a fake clock) is
+                // read every time.
+                long validUntil = _time == TimeProvider.System
+                    ? Environment.TickCount64 + (TimeSpan.TicksPerSecond - (now.UtcTicks % TimeSpan.TicksPerSecond)) / TimeSpan.TicksPerMillisecond
+                    : long.MinValue;
+                cached = new Entry(second, new DateTimeOffset(second * TimeSpan.TicksPerSecond, TimeSpan.Zero).ToString("r", CultureInfo.InvariantCulture), validUntil);
                 Volatile.Write(ref _cached, cached);
             }
 
@@ -37,5 +48,5 @@ internal sealed class DateHeader
         }
     }
 
-    private sealed record Entry(long Second, string Text);
+    private sealed record Entry(long Second, string Text, long ValidUntilTick);
 }

@@ -4,8 +4,8 @@ using System.Diagnostics;
 using System.IO;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Rx.WebSockets.Http;
 using Rx.WebSockets.Http.Body;
@@ -38,7 +38,7 @@ namespace Rx.WebSockets.Server.Internal;
 /// <see cref="Abort"/> run concurrently; the small shared state is guarded by one lock.
 /// </para>
 /// </remarks>
-internal sealed class Http1Connection : IServerConnection
+internal sealed class Http1Connection : IServerConnection, IResponseQueue
 {
     // Lingering close: how long, and how many bytes, to keep reading after the FIN.
     private static readonly TimeSpan s_lingerTimeout = TimeSpan.FromSeconds(5);
@@ -47,8 +47,10 @@ internal sealed class Http1Connection : IServerConnection
     private readonly ServerContext _context;
     private readonly SocketTransport _transport;
     private readonly HttpRequestHandler _handler;
-    private readonly Channel<OutgoingResponse> _responses;
-    private readonly SemaphoreSlim _slots;
+    private readonly Queue<OutgoingResponse> _queue = new();
+    private readonly SemaphoreSlim _writerWake = new(0);
+    private readonly PipeOptions _responseOptions;
+    private readonly Stack<Pipe> _sparePipes = new();
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _aborted = new();
     private readonly CancellationTokenSource _lingering = new();
@@ -59,6 +61,21 @@ internal sealed class Http1Connection : IServerConnection
     private Rx.WebSockets.Session.IWebSocketSession? _session;
     private readonly object _gate = new();
     private int _inFlight;
+
+    // Pipelining depth: requests parsed whose response is not written yet may not exceed the limit.
+    private int _freeSlots;
+    private TaskCompletionSource? _slotFreed;
+    private bool _writerBusy;
+    private bool _queueCompleted;
+
+    // Read loop only: it holds the writer role (see WriteReadyResponsesAsync).
+    private bool _readLoopWriting;
+
+    // The thread of the read loop while it runs a handler's synchronous part (see TryBeginDirectWrite), else 0.
+    private int _inlineThreadId;
+
+    // Writer-role holder only: false once a response closed the connection or left HTTP, or the output failed.
+    private bool _outputOpen = true;
     private bool _waitingIdle;
     private bool _partialHead;
     private bool _stopRequested;
@@ -69,8 +86,8 @@ internal sealed class Http1Connection : IServerConnection
         _context = context;
         _transport = transport;
         _handler = handler;
-        _responses = Channel.CreateUnbounded<OutgoingResponse>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        _slots = new SemaphoreSlim(context.Limits.MaxPipelinedRequests, context.Limits.MaxPipelinedRequests);
+        _responseOptions = OutgoingResponse.CreatePipeOptions(context.Settings.MaxSendBufferSize, context.ResponseBlocks);
+        _freeSlots = context.Limits.MaxPipelinedRequests;
         _idleTimeout = context.Timeouts.Create(context.Settings.ConnectionIdleTimeout, static s => ((Http1Connection)s!).OnIdleTimeout(), this);
         _headTimeout = context.Timeouts.Create(context.Settings.RequestHeadTimeout, static s => ((Http1Connection)s!).OnHeadTimeout(), this);
     }
@@ -122,7 +139,13 @@ internal sealed class Http1Connection : IServerConnection
         }
         finally
         {
-            _responses.Writer.TryComplete();
+            await HandOffWriterAsync().ConfigureAwait(false);
+            lock (_gate)
+            {
+                _queueCompleted = true;
+            }
+
+            _writerWake.Release();
         }
 
         await writing.ConfigureAwait(false);
@@ -214,11 +237,7 @@ internal sealed class Http1Connection : IServerConnection
     {
         while (true)
         {
-            try
-            {
-                await _slots.WaitAsync(_stopReading.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await AcquireSlotAsync().ConfigureAwait(false))
             {
                 return;
             }
@@ -231,13 +250,13 @@ internal sealed class Http1Connection : IServerConnection
                 case HeadOutcome.HeadTimeout:
                     // RFC 9110 §15.5.9: 408 "indicates that the server did not receive a complete request message
                     // within the time that it was prepared to wait"; the server closes the connection after it.
-                    Enqueue(OutgoingResponse.CreateClosingError(HttpStatus.RequestTimeout, "Request Timeout", _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                    Enqueue(OutgoingResponse.CreateClosingError(HttpStatus.RequestTimeout, "Request Timeout", _context.Date.Value, RentPipe()));
                     return;
                 case HeadOutcome.Rejected:
-                    Enqueue(OutgoingResponse.CreateClosingError(rejection!.StatusCode, rejection.Message, _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                    Enqueue(OutgoingResponse.CreateClosingError(rejection!.StatusCode, rejection.Message, _context.Date.Value, RentPipe()));
                     return;
                 default:
-                    _slots.Release();
+                    ReleaseSlot();
                     return;
             }
 
@@ -250,31 +269,56 @@ internal sealed class Http1Connection : IServerConnection
             {
                 // RFC 9112 §6.3: when the body length cannot be determined reliably the server must answer and close;
                 // nothing after this head is parsed, so a smuggled request is never answered.
-                Enqueue(OutgoingResponse.CreateClosingError(e.StatusCode, e.Message, _context.Date.Value, _context.Settings.MaxSendBufferSize));
+                Enqueue(OutgoingResponse.CreateClosingError(e.StatusCode, e.Message, _context.Date.Value, RentPipe()));
                 return;
             }
 
-            var outgoing = new OutgoingResponse(_context.Settings.MaxSendBufferSize);
+            var outgoing = new OutgoingResponse(this);
             var exchange = new HttpExchange(this, head!, framing, outgoing);
-            bool persistent = ConnectionOptions.IsPersistent(head!);
-            bool upgrade = ConnectionOptions.IsUpgradeRequest(head!);
+
+            // Without a Connection field there are no options to parse: RFC 9112 §9.3, HTTP/1.1 persists and HTTP/1.0
+            // does not, and RFC 9110 §7.8, an upgrade needs the "upgrade" connection option.
+            bool hasConnectionField = head!.Headers.Contains("Connection");
+            bool persistent = hasConnectionField ? ConnectionOptions.IsPersistent(head) : head.Version == Rx.WebSockets.Http.HttpVersion.Http11;
+            bool upgrade = hasConnectionField && ConnectionOptions.IsUpgradeRequest(head);
             bool concurrent = !framing.HasBody && IsSafeMethod(head!.Method) && !upgrade && persistent;
             if (!concurrent)
             {
                 // RFC 9112 §9.3.2: only safe requests may be processed in parallel; this one waits for those before it.
+                await HandOffWriterAsync().ConfigureAwait(false);
                 await Task.WhenAll(_handlers).ConfigureAwait(false);
             }
 
-            _handlers.RemoveAll(t => t.IsCompleted);
+            _handlers.RemoveAll(static t => t.IsCompleted);
             Enqueue(outgoing);
-            var handling = Task.Run(() => HandleAsync(exchange));
-            _handlers.Add(handling);
+
+            // The handler starts on this loop and runs until its first await (Kestrel's loop does the same): a handler
+            // that completes synchronously costs no thread hop and no task, and one that awaits leaves this loop free
+            // to parse the next pipelined head, so concurrent requests still overlap.
+            Volatile.Write(ref _inlineThreadId, Environment.CurrentManagedThreadId);
+            var handling = HandleAsync(exchange);
+            Volatile.Write(ref _inlineThreadId, 0);
             if (concurrent)
             {
+                if (!handling.IsCompletedSuccessfully)
+                {
+                    _handlers.Add(handling.AsTask());
+                }
+
+                await WriteReadyResponsesAsync().ConfigureAwait(false);
                 continue;
             }
 
-            await handling.ConfigureAwait(false);
+            if (!handling.IsCompleted)
+            {
+                // The handler may stream its response or send 100 Continue while this loop waits for it.
+                await HandOffWriterAsync().ConfigureAwait(false);
+            }
+
+            var task = handling.AsTask();
+            _handlers.Add(task);
+            await task.ConfigureAwait(false);
+            await WriteReadyResponsesAsync().ConfigureAwait(false);
             if (!exchange.CanContinue)
             {
                 return;
@@ -282,7 +326,52 @@ internal sealed class Http1Connection : IServerConnection
         }
     }
 
-    private async Task HandleAsync(HttpExchange exchange)
+    /// <summary>Takes a pipelining slot, waiting for a response to be written if none is free; false once reading stops.</summary>
+    private async ValueTask<bool> AcquireSlotAsync()
+    {
+        while (!_stopReading.IsCancellationRequested)
+        {
+            TaskCompletionSource freed;
+            lock (_gate)
+            {
+                if (_freeSlots > 0)
+                {
+                    _freeSlots--;
+                    return true;
+                }
+
+                freed = _slotFreed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            // Only writing frees a slot; the write loop must do it while this loop waits.
+            await HandOffWriterAsync().ConfigureAwait(false);
+            try
+            {
+                await freed.Task.WaitAsync(_stopReading.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    private void ReleaseSlot()
+    {
+        TaskCompletionSource? freed;
+        lock (_gate)
+        {
+            _freeSlots++;
+            freed = _slotFreed;
+            _slotFreed = null;
+        }
+
+        freed?.TrySetResult();
+    }
+
+    private async ValueTask HandleAsync(HttpExchange exchange)
     {
         Exception? error = null;
         try
@@ -317,7 +406,9 @@ internal sealed class Http1Connection : IServerConnection
         }
     }
 
-    private async Task<(HeadOutcome Outcome, HttpRequestHead? Head, HttpRequestRejectedException? Rejection)> ReadHeadAsync()
+    // Without pipelining this awaits once per request: the pooled builder reuses its state machine box.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(HeadOutcome Outcome, HttpRequestHead? Head, HttpRequestRejectedException? Rejection)> ReadHeadAsync()
     {
         var input = _transport.Input;
         while (true)
@@ -327,6 +418,8 @@ internal sealed class Http1Connection : IServerConnection
             {
                 if (!input.TryRead(out result))
                 {
+                    // Nothing more to parse: the responses written so far leave now, in one flush.
+                    await HandOffWriterAsync().ConfigureAwait(false);
                     lock (_gate)
                     {
                         if (_stopRequested)
@@ -384,12 +477,17 @@ internal sealed class Http1Connection : IServerConnection
                 if (_context.Parser.TryParseRequestHead(ref reader, out var head))
                 {
                     input.AdvanceTo(reader.Position);
-                    lock (_gate)
+                    // Only this loop sets _partialHead, so it can read it without the lock.
+                    if (_partialHead)
                     {
-                        _partialHead = false;
+                        lock (_gate)
+                        {
+                            _partialHead = false;
+                        }
+
+                        _headTimeout.Stop();
                     }
 
-                    _headTimeout.Stop();
                     return (HeadOutcome.Parsed, head, null);
                 }
             }
@@ -427,31 +525,220 @@ internal sealed class Http1Connection : IServerConnection
         }
     }
 
+    // A pipe per response costs more than the rest of the exchange; the write loop hands back those it has finished.
+    public Pipe RentPipe()
+    {
+        lock (_sparePipes)
+        {
+            if (_sparePipes.TryPop(out var pipe))
+            {
+                return pipe;
+            }
+        }
+
+        return new Pipe(_responseOptions);
+    }
+
+    public void ReturnPipe(Pipe pipe)
+    {
+        lock (_sparePipes)
+        {
+            if (_sparePipes.Count < _context.Limits.MaxPipelinedRequests)
+            {
+                _sparePipes.Push(pipe);
+            }
+        }
+    }
+
+    /// <remarks>
+    /// Only the read loop writes directly, from a handler it is running synchronously (the handler completed its
+    /// response without awaiting): it holds the writer role or takes it, so nothing else writes the output meanwhile,
+    /// and the response is at the head of the queue, so the order holds. A response that closes the connection, or
+    /// any other case, goes through its pipe.
+    /// </remarks>
+    public bool TryBeginDirectWrite(OutgoingResponse response, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PipeWriter? output)
+    {
+        output = null;
+        if (Volatile.Read(ref _inlineThreadId) != Environment.CurrentManagedThreadId)
+        {
+            return false;
+        }
+
+        if (!_readLoopWriting)
+        {
+            lock (_gate)
+            {
+                if (_writerBusy)
+                {
+                    return false;
+                }
+
+                _writerBusy = true;
+            }
+
+            _readLoopWriting = true;
+        }
+
+        lock (_gate)
+        {
+            if (!_queue.TryPeek(out var head) || head != response)
+            {
+                return false;
+            }
+        }
+
+        if (!_outputOpen)
+        {
+            return false;
+        }
+
+        output = _transport.Output;
+        return true;
+    }
+
+    public void EndDirectWrite(OutgoingResponse response)
+    {
+        Debug.Assert(_readLoopWriting && !response.ClosesConnection && !response.Upgrades, "only the read loop writes directly, and never a closing response");
+        FinishResponse(response, sent: true);
+    }
+
     private void Enqueue(OutgoingResponse response)
     {
         lock (_gate)
         {
             _inFlight++;
+            _queue.Enqueue(response);
         }
-
-        bool queued = _responses.Writer.TryWrite(response);
-        Debug.Assert(queued, "the response queue is unbounded and completed only by the read loop");
     }
 
+    /// <summary>
+    /// Read loop: copies the responses at the head of the queue that are ready to the transport, without waiting and
+    /// without flushing. It takes the writer role if nobody holds it and keeps it until <see cref="HandOffWriterAsync"/>,
+    /// so the responses of a pipelined batch that complete as they are handled leave in one flush, with no thread hop.
+    /// </summary>
+    private async ValueTask WriteReadyResponsesAsync()
+    {
+        if (!_readLoopWriting)
+        {
+            lock (_gate)
+            {
+                if (_writerBusy)
+                {
+                    // The write loop is at it; it takes everything queued before it lets go.
+                    return;
+                }
+
+                _writerBusy = true;
+            }
+
+            _readLoopWriting = true;
+        }
+
+        await WriteQueuedAsync(wait: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Read loop, before it waits for anything: flushes what it wrote and gives up the writer role, and wakes the
+    /// write loop if responses are queued (a handler still running, or one that streams while this loop waits).
+    /// </summary>
+    private async ValueTask HandOffWriterAsync()
+    {
+        if (_readLoopWriting)
+        {
+            await FlushOutputAsync().ConfigureAwait(false);
+            _readLoopWriting = false;
+            lock (_gate)
+            {
+                _writerBusy = false;
+            }
+        }
+
+        bool wake;
+        lock (_gate)
+        {
+            wake = !_writerBusy && _queue.Count > 0;
+        }
+
+        if (wake)
+        {
+            _writerWake.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes what the read loop left queued: each response as it completes, in order. It runs when woken and holds
+    /// the writer role until the queue is empty; it ends once the read loop has ended and everything is written.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
-        var output = _transport.Output;
-        bool open = true;
-        await foreach (var response in _responses.Reader.ReadAllAsync().ConfigureAwait(false))
+        while (true)
+        {
+            await _writerWake.WaitAsync().ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_writerBusy)
+                {
+                    // The read loop took the role back; it wakes this loop again when it lets go.
+                    continue;
+                }
+
+                _writerBusy = true;
+            }
+
+            bool done = false;
+            while (true)
+            {
+                await WriteQueuedAsync(wait: true).ConfigureAwait(false);
+                await FlushOutputAsync().ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (_queue.Count > 0)
+                    {
+                        continue;
+                    }
+
+                    _writerBusy = false;
+                    done = _queueCompleted;
+                }
+
+                break;
+            }
+
+            if (done)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies queued responses to the transport in order, for the holder of the writer role. With
+    /// <paramref name="wait"/> it waits for each response to complete; without, it stops at the first that is not
+    /// complete, which stays at the head of the queue with what was copied of it.
+    /// </summary>
+    private async ValueTask WriteQueuedAsync(bool wait)
+    {
+        OutgoingResponse? response;
+        lock (_gate)
+        {
+            _queue.TryPeek(out response);
+        }
+
+        while (response is not null)
         {
             bool sent = false;
-            if (open)
+            if (_outputOpen)
             {
-                sent = await CopyResponseAsync(response, output).ConfigureAwait(false);
-                open = sent && !response.ClosesConnection && !response.Upgrades;
-                if (!open)
+                bool? copied = await CopyResponseAsync(response, wait).ConfigureAwait(false);
+                if (copied is not { } completed)
                 {
-                    StopReading();
+                    return;
+                }
+
+                sent = completed;
+                if (!sent || response.ClosesConnection || response.Upgrades)
+                {
+                    CloseOutput();
                 }
             }
             else
@@ -461,40 +748,115 @@ internal sealed class Http1Connection : IServerConnection
                 await response.Reader.CompleteAsync().ConfigureAwait(false);
             }
 
-            response.SetWritten(sent);
-            lock (_gate)
-            {
-                _inFlight--;
-                if (_inFlight == 0 && _waitingIdle)
-                {
-                    _idleTimeout.Start();
-                }
-            }
-
-            _slots.Release();
+            response = FinishResponse(response, sent);
         }
     }
 
-    private async Task<bool> CopyResponseAsync(OutgoingResponse response, PipeWriter output)
+    /// <summary>Takes the written (or dropped) head of the queue out, frees its slot, and returns the next head.</summary>
+    private OutgoingResponse? FinishResponse(OutgoingResponse response, bool sent)
     {
+        response.SetWritten(sent);
+        TaskCompletionSource? freed;
+        OutgoingResponse? next;
+        lock (_gate)
+        {
+            var head = _queue.Dequeue();
+            Debug.Assert(head == response, "responses leave in order");
+            _inFlight--;
+            if (_inFlight == 0 && _waitingIdle)
+            {
+                _idleTimeout.Start();
+            }
+
+            _freeSlots++;
+            freed = _slotFreed;
+            _slotFreed = null;
+            _queue.TryPeek(out next);
+        }
+
+        freed?.TrySetResult();
+        return next;
+    }
+
+    /// <summary>Flushes the transport's output if anything is buffered; when it can no longer send, the output closes.</summary>
+    private async ValueTask FlushOutputAsync()
+    {
+        if (_outputOpen && !await FlushAsync(_transport.Output).ConfigureAwait(false))
+        {
+            CloseOutput();
+        }
+    }
+
+    private void CloseOutput()
+    {
+        _outputOpen = false;
+        StopReading();
+    }
+
+    /// <summary>Flushes <paramref name="output"/> if anything is buffered; false when the connection can no longer send.</summary>
+    private static async ValueTask<bool> FlushAsync(PipeWriter output)
+    {
+        if (output.UnflushedBytes == 0)
+        {
+            return true;
+        }
+
+        var flush = await output.FlushAsync().ConfigureAwait(false);
+        return !flush.IsCompleted;
+    }
+
+    /// <summary>
+    /// Copies one response to the transport's output: true once all of it was copied, false when it could not be
+    /// (the connection failed or the response broke), null when <paramref name="wait"/> is false and the rest of it is
+    /// not there yet. Its bytes are flushed before the copy waits for more of them, when a batch reaches half the send
+    /// buffer, and at its end if the connection leaves HTTP after it (close or upgrade: nothing else is written after
+    /// it); otherwise whoever writes next, or hands the writer role off, flushes them.
+    /// </summary>
+    private async ValueTask<bool?> CopyResponseAsync(OutgoingResponse response, bool wait)
+    {
+        var output = _transport.Output;
         var reader = response.Reader;
+        long flushThreshold = Math.Max(1, _context.Settings.MaxSendBufferSize / 2);
         try
         {
             while (true)
             {
-                // Aborting the connection must also free this loop from a response whose handler never completes.
-                var result = await reader.ReadAsync(_aborted.Token).ConfigureAwait(false);
+                if (!reader.TryRead(out var result))
+                {
+                    if (!wait)
+                    {
+                        return null;
+                    }
+
+                    if (!await FlushAsync(output).ConfigureAwait(false))
+                    {
+                        await reader.CompleteAsync().ConfigureAwait(false);
+                        return false;
+                    }
+
+                    // Aborting the connection must also free this loop from a response whose handler never completes.
+                    result = await reader.ReadAsync(_aborted.Token).ConfigureAwait(false);
+                }
+
                 foreach (var segment in result.Buffer)
                 {
                     output.Write(segment.Span);
                 }
 
                 reader.AdvanceTo(result.Buffer.End);
-                var flush = await output.FlushAsync().ConfigureAwait(false);
-                if (result.IsCompleted || flush.IsCompleted)
+                if (result.IsCompleted)
                 {
                     await reader.CompleteAsync().ConfigureAwait(false);
-                    return !flush.IsCompleted;
+                    // Its producer completed it without an error and is done with it: the pipe can serve another response.
+                    ReturnPipe(response.DetachPipe());
+                    bool last = response.ClosesConnection || response.Upgrades;
+                    return !last || await FlushAsync(output).ConfigureAwait(false);
+                }
+
+                if (output.UnflushedBytes >= flushThreshold && !await FlushAsync(output).ConfigureAwait(false))
+                {
+                    await reader.CompleteAsync().ConfigureAwait(false);
+                    return false;
                 }
             }
         }

@@ -2,7 +2,10 @@ using Rx.WebSockets.Http;
 
 namespace Rx.WebSockets.Server.Internal;
 
-/// <summary>What every connection of one server shares: settings, the parser, the timer queue and the Date cache.</summary>
+/// <summary>
+/// What every connection of one server shares: settings, the parser, the timer queue, the Date cache and the blocks
+/// of the response pipes.
+/// </summary>
 /// <remarks>Thread-safety: every member is safe to use from many connections at once.</remarks>
 internal sealed class ServerContext
 {
@@ -24,6 +27,8 @@ internal sealed class ServerContext
     public TimeoutQueue Timeouts { get; }
 
     public DateHeader Date { get; }
+
+    public BlockMemoryPool ResponseBlocks { get; } = new();
 
     public IServiceProvider Services { get; }
 
