@@ -469,13 +469,13 @@ public sealed class HttpResponse
         for (int i = 0; i < handlerHeaders.Count; i++)
         {
             var (name, value) = handlerHeaders[i];
-            if (!HttpResponseHead.IsToken(name))
+            if (!HttpSyntax.IsToken(name))
             {
                 throw new InvalidOperationException("A header field name is not a token (RFC 9110 §5.1).");
             }
 
             // RFC 9110 §5.5: "Field values containing CR, LF, or NUL characters are invalid and dangerous".
-            if (!HttpResponseHead.IsFieldValue(value))
+            if (!HttpSyntax.IsFieldValue(value))
             {
                 throw new InvalidOperationException($"The value of header field '{name}' contains CR, LF, NUL or another character not allowed in a field value.");
             }
