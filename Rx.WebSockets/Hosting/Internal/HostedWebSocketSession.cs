@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Reactive.Disposables;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,13 +14,14 @@ namespace Rx.WebSockets.Hosting.Internal;
 /// <see cref="WebSocketSessionExtensions.ReadAllAsync"/> and <see cref="WebSocketSessionExtensions.Messages"/> use.
 /// Thread-safety: as the wrapped session.
 /// </remarks>
-internal sealed class HostedWebSocketSession : IWebSocketServerSession, ISessionCore, IDisposable
+internal sealed class HostedWebSocketSession : DelegatingWebSocketSession, IDisposable
 {
     private readonly IWebSocketServerSession _inner;
     private readonly HostingInstruments _instruments;
     private readonly CompositeDisposable _counting = new();
 
     public HostedWebSocketSession(IWebSocketServerSession inner, IServiceProvider application, HostingInstruments instruments, bool raw)
+        : base(inner)
     {
         _inner = inner;
         _instruments = instruments;
@@ -38,72 +38,18 @@ internal sealed class HostedWebSocketSession : IWebSocketServerSession, ISession
         }
     }
 
-    public ICall Call => _inner.Call;
+    public override ICall Call => _inner.Call;
 
-    public IServiceProvider Application { get; }
+    public override IServiceProvider Application { get; }
 
-    public IObservable<Frame> Incoming => _inner.Incoming;
+    public override IObserver<Frame> Outgoing { get; }
 
-    public IObserver<Frame> Outgoing { get; }
-
-    public Task<CloseReason?> CloseReason => _inner.CloseReason;
-
-    public IObservable<CloseReason> Closed => _inner.Closed;
-
-    public TimeSpan? PingInterval
-    {
-        get => _inner.PingInterval;
-        set => _inner.PingInterval = value;
-    }
-
-    public long PingIntervalMillis
-    {
-        get => _inner.PingIntervalMillis;
-        set => _inner.PingIntervalMillis = value;
-    }
-
-    public TimeSpan Timeout
-    {
-        get => _inner.Timeout;
-        set => _inner.Timeout = value;
-    }
-
-    public long TimeoutMillis
-    {
-        get => _inner.TimeoutMillis;
-        set => _inner.TimeoutMillis = value;
-    }
-
-    public long MaxFrameSize => _inner.MaxFrameSize;
-
-    public bool Masking => _inner.Masking;
-
-    public IReadOnlyList<string> Extensions => _inner.Extensions;
-
-    public string? SubProtocol => _inner.SubProtocol;
-
-    public WebSocketState State => _inner.State;
-
-    public Side Side => _inner.Side;
-
-    public IObservable<PingFrame> Pings => _inner.Pings;
-
-    public IObservable<PongFrame> Pongs => _inner.Pongs;
-
-    public long UnsentFrameCount => _inner.UnsentFrameCount;
-
-    WebSocketSessionBase ISessionCore.Core => ((ISessionCore)_inner).Core;
-
-    public void Start() => _inner.Start();
-
-    public Task SendAsync(Frame frame, CancellationToken cancellationToken = default)
+    public override Task SendAsync(Frame frame, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(frame);
         _instruments.OnFrame(frame, sent: true);
-        return _inner.SendAsync(frame, cancellationToken);
+        return base.SendAsync(frame, cancellationToken);
     }
-
-    public ValueTask DisposeAsync() => _inner.DisposeAsync();
 
     public void Dispose() => _counting.Dispose();
 
