@@ -85,6 +85,15 @@ public sealed class EchoServerTests : IAsyncLifetime
         Assert.Null(EchoServerOptions.Parse(new[] { "--ping-interval-ms", "0" }).PingInterval);
     }
 
+    [Fact]
+    public void Options_Compression_OnByDefault_SwitchedByFlag()
+    {
+        Assert.True(EchoServerOptions.Parse(Array.Empty<string>()).Compression);
+        Assert.False(EchoServerOptions.Parse(new[] { "--compression", "off" }).Compression);
+        Assert.True(EchoServerOptions.Parse(new[] { "--compression=on" }).Compression);
+        Assert.Throws<ArgumentException>(() => EchoServerOptions.Parse(new[] { "--compression", "maybe" }));
+    }
+
     [Theory]
     [InlineData("--port", "70000")]
     [InlineData("--port", "x")]
