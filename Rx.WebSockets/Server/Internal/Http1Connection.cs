@@ -294,7 +294,19 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
 
             // The handler starts on this loop and runs until its first await (Kestrel's loop does the same): a handler
             // that completes synchronously costs no thread hop and no task, and one that awaits leaves this loop free
-            // to parse the next pipelined head, so concurrent requests still overlap.
+            // to parse the next pipelined head, so concurrent requests still overlap. This loop does not hold the
+            // writer role meanwhile, so a handler that blocks its thread until its response drains (a large body
+            // flushed with .Wait(), an upgrade awaited with .Result) cannot wait on this loop.
+            if (concurrent)
+            {
+                ReleaseWriterRole();
+            }
+            else
+            {
+                // The handler may stream its response, send 100 Continue or upgrade while this loop waits for it.
+                await HandOffWriterAsync().ConfigureAwait(false);
+            }
+
             Volatile.Write(ref _inlineThreadId, Environment.CurrentManagedThreadId);
             var handling = HandleAsync(exchange);
             Volatile.Write(ref _inlineThreadId, 0);
@@ -311,7 +323,8 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
 
             if (!handling.IsCompleted)
             {
-                // The handler may stream its response or send 100 Continue while this loop waits for it.
+                // The handler may have written its response straight to the output and still be running (draining
+                // the body, say): that response must leave before this loop waits, or the client may wait for it.
                 await HandOffWriterAsync().ConfigureAwait(false);
             }
 
@@ -653,6 +666,38 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
             }
         }
 
+        bool wake;
+        lock (_gate)
+        {
+            wake = !_writerBusy && _queue.Count > 0;
+        }
+
+        if (wake)
+        {
+            _writerWake.Release();
+        }
+    }
+
+    /// <summary>
+    /// Read loop: gives up the writer role without flushing, before it runs a handler. What it wrote stays buffered
+    /// for the next holder, which flushes before it lets go (the read loop takes the role back right after a handler
+    /// that did not block).
+    /// </summary>
+    private void ReleaseWriterRole()
+    {
+        if (_readLoopWriting)
+        {
+            _readLoopWriting = false;
+            lock (_gate)
+            {
+                _writerBusy = false;
+            }
+        }
+    }
+
+    /// <summary>A producer's flush is waiting for its response to drain: the write loop must copy it.</summary>
+    public void WakeWriter()
+    {
         bool wake;
         lock (_gate)
         {
