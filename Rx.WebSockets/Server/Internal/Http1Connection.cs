@@ -19,12 +19,20 @@ namespace Rx.WebSockets.Server.Internal;
 /// <remarks>
 /// <para>
 /// Two loops. The read loop parses a head, decides the body framing, queues the request's response slot and starts
-/// its handler. A safe request without a body (GET, HEAD, OPTIONS, TRACE) does not hold the loop up: the next
-/// buffered head is parsed at once and its handler runs concurrently (RFC 9112 §9.3.2), up to
-/// <see cref="HttpLimits.MaxPipelinedRequests"/> requests in flight. Any other request is a barrier: the handlers
-/// before it finish first, and nothing after it is parsed until its handler returned and its body was read to the
-/// end (by the handler, or drained here). The write loop copies the queued responses to the socket strictly in
-/// order, each completely, so a response produced early waits in its slot.
+/// its handler, which runs on the loop until its first await. A safe request without a body (GET, HEAD, OPTIONS,
+/// TRACE) does not hold the loop up: the next buffered head is parsed at once and its handler runs concurrently
+/// (RFC 9112 §9.3.2), up to <see cref="HttpLimits.MaxPipelinedRequests"/> requests in flight. Any other request is a
+/// barrier: the handlers before it finish first, and nothing after it is parsed until its handler returned and its
+/// body was read to the end (by the handler, or drained here).
+/// </para>
+/// <para>
+/// Responses leave strictly in request order, each completely, so a response produced early waits in its slot (a
+/// pipe). One party at a time writes the transport's output: the holder of the writer role. The read loop takes it
+/// between handlers: it copies the responses that are ready (and a handler it runs writes a complete response whose
+/// turn it is straight to the output, without a pipe), and flushes once, when it is about to wait for input, a slot,
+/// or a handler. Then it hands the role to the write loop if responses are still queued; the write loop waits for
+/// each in turn and lets go when the queue is empty. A pipelined batch of responses thus leaves in one send, with no
+/// thread hop, while a slow handler holds up only the responses behind its own.
 /// </para>
 /// <para>
 /// Timeouts on the shared <see cref="TimeoutQueue"/>: idle (nothing in flight, no byte of a next head) closes
@@ -35,7 +43,8 @@ namespace Rx.WebSockets.Server.Internal;
 /// </para>
 /// <para>
 /// Thread-safety: the read loop, the write loop, the handlers, the timer callbacks, <see cref="RequestStop"/> and
-/// <see cref="Abort"/> run concurrently; the small shared state is guarded by one lock.
+/// <see cref="Abort"/> run concurrently; the small shared state (the queue, the writer role, the slots, the timeout
+/// flags) is guarded by one lock, and the output belongs to the writer role's holder.
 /// </para>
 /// </remarks>
 internal sealed class Http1Connection : IServerConnection, IResponseQueue
