@@ -586,9 +586,9 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
             return false;
         }
 
-        if (!_readLoopWriting)
+        lock (_gate)
         {
-            lock (_gate)
+            if (!_readLoopWriting)
             {
                 if (_writerBusy)
                 {
@@ -596,13 +596,9 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
                 }
 
                 _writerBusy = true;
+                _readLoopWriting = true;
             }
 
-            _readLoopWriting = true;
-        }
-
-        lock (_gate)
-        {
             if (!_queue.TryPeek(out var head) || head != response)
             {
                 return false;
