@@ -297,7 +297,8 @@ public sealed class CurlTests : IDisposable
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                Assert.Fail($"curl {string.Join(' ', arguments)} did not finish within {s_curlTimeout.TotalSeconds} s.");
+                await Task.WhenAll(reading, stderr);
+                Assert.Fail($"curl {string.Join(' ', arguments)} did not finish within {s_curlTimeout.TotalSeconds} s: {await stderr}");
             }
 
             await Task.WhenAll(reading, stderr);

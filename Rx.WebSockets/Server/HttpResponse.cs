@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.IO.Pipelines;
-using System.Threading;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using Rx.WebSockets.Http;
 using Rx.WebSockets.Http.Body;
@@ -296,7 +296,15 @@ public sealed class HttpResponse
             }
 
             MoveUnflushedLocked(_outgoing.Writer);
-            return await _outgoing.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var flushing = _outgoing.Writer.FlushAsync(cancellationToken);
+            if (!flushing.IsCompleted)
+            {
+                // The response's buffer is full: whoever writes the connection must drain it, even if the handler
+                // blocks its thread on this flush.
+                _outgoing.WakeWriter();
+            }
+
+            return await flushing.ConfigureAwait(false);
         }
         finally
         {

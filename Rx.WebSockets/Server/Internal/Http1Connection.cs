@@ -19,12 +19,20 @@ namespace Rx.WebSockets.Server.Internal;
 /// <remarks>
 /// <para>
 /// Two loops. The read loop parses a head, decides the body framing, queues the request's response slot and starts
-/// its handler. A safe request without a body (GET, HEAD, OPTIONS, TRACE) does not hold the loop up: the next
-/// buffered head is parsed at once and its handler runs concurrently (RFC 9112 §9.3.2), up to
-/// <see cref="HttpLimits.MaxPipelinedRequests"/> requests in flight. Any other request is a barrier: the handlers
-/// before it finish first, and nothing after it is parsed until its handler returned and its body was read to the
-/// end (by the handler, or drained here). The write loop copies the queued responses to the socket strictly in
-/// order, each completely, so a response produced early waits in its slot.
+/// its handler, which runs on the loop until its first await. A safe request without a body (GET, HEAD, OPTIONS,
+/// TRACE) does not hold the loop up: the next buffered head is parsed at once and its handler runs concurrently
+/// (RFC 9112 §9.3.2), up to <see cref="HttpLimits.MaxPipelinedRequests"/> requests in flight. Any other request is a
+/// barrier: the handlers before it finish first, and nothing after it is parsed until its handler returned and its
+/// body was read to the end (by the handler, or drained here).
+/// </para>
+/// <para>
+/// Responses leave strictly in request order, each completely, so a response produced early waits in its slot (a
+/// pipe). One party at a time writes the transport's output: the holder of the writer role. The read loop takes it
+/// between handlers: it copies the responses that are ready (and a handler it runs writes a complete response whose
+/// turn it is straight to the output, without a pipe), and flushes once, when it is about to wait for input, a slot,
+/// or a handler. Then it hands the role to the write loop if responses are still queued; the write loop waits for
+/// each in turn and lets go when the queue is empty. A pipelined batch of responses thus leaves in one send, with no
+/// thread hop, while a slow handler holds up only the responses behind its own.
 /// </para>
 /// <para>
 /// Timeouts on the shared <see cref="TimeoutQueue"/>: idle (nothing in flight, no byte of a next head) closes
@@ -35,7 +43,8 @@ namespace Rx.WebSockets.Server.Internal;
 /// </para>
 /// <para>
 /// Thread-safety: the read loop, the write loop, the handlers, the timer callbacks, <see cref="RequestStop"/> and
-/// <see cref="Abort"/> run concurrently; the small shared state is guarded by one lock.
+/// <see cref="Abort"/> run concurrently; the small shared state (the queue, the writer role, the slots, the timeout
+/// flags) is guarded by one lock, and the output belongs to the writer role's holder.
 /// </para>
 /// </remarks>
 internal sealed class Http1Connection : IServerConnection, IResponseQueue
@@ -294,7 +303,19 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
 
             // The handler starts on this loop and runs until its first await (Kestrel's loop does the same): a handler
             // that completes synchronously costs no thread hop and no task, and one that awaits leaves this loop free
-            // to parse the next pipelined head, so concurrent requests still overlap.
+            // to parse the next pipelined head, so concurrent requests still overlap. This loop does not hold the
+            // writer role meanwhile, so a handler that blocks its thread until its response drains (a large body
+            // flushed with .Wait(), an upgrade awaited with .Result) cannot wait on this loop.
+            if (concurrent)
+            {
+                ReleaseWriterRole();
+            }
+            else
+            {
+                // The handler may stream its response, send 100 Continue or upgrade while this loop waits for it.
+                await HandOffWriterAsync().ConfigureAwait(false);
+            }
+
             Volatile.Write(ref _inlineThreadId, Environment.CurrentManagedThreadId);
             var handling = HandleAsync(exchange);
             Volatile.Write(ref _inlineThreadId, 0);
@@ -311,7 +332,8 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
 
             if (!handling.IsCompleted)
             {
-                // The handler may stream its response or send 100 Continue while this loop waits for it.
+                // The handler may have written its response straight to the output and still be running (draining
+                // the body, say): that response must leave before this loop waits, or the client may wait for it.
                 await HandOffWriterAsync().ConfigureAwait(false);
             }
 
@@ -564,9 +586,9 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
             return false;
         }
 
-        if (!_readLoopWriting)
+        lock (_gate)
         {
-            lock (_gate)
+            if (!_readLoopWriting)
             {
                 if (_writerBusy)
                 {
@@ -574,13 +596,9 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
                 }
 
                 _writerBusy = true;
+                _readLoopWriting = true;
             }
 
-            _readLoopWriting = true;
-        }
-
-        lock (_gate)
-        {
             if (!_queue.TryPeek(out var head) || head != response)
             {
                 return false;
@@ -653,6 +671,38 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
             }
         }
 
+        bool wake;
+        lock (_gate)
+        {
+            wake = !_writerBusy && _queue.Count > 0;
+        }
+
+        if (wake)
+        {
+            _writerWake.Release();
+        }
+    }
+
+    /// <summary>
+    /// Read loop: gives up the writer role without flushing, before it runs a handler. What it wrote stays buffered
+    /// for the next holder, which flushes before it lets go (the read loop takes the role back right after a handler
+    /// that did not block).
+    /// </summary>
+    private void ReleaseWriterRole()
+    {
+        if (_readLoopWriting)
+        {
+            _readLoopWriting = false;
+            lock (_gate)
+            {
+                _writerBusy = false;
+            }
+        }
+    }
+
+    /// <summary>A producer's flush is waiting for its response to drain: the write loop must copy it.</summary>
+    public void WakeWriter()
+    {
         bool wake;
         lock (_gate)
         {

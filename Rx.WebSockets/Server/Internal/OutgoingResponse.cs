@@ -90,6 +90,12 @@ internal sealed class OutgoingResponse
         return _queue is not null && Volatile.Read(ref _wire) is null && _queue.TryBeginDirectWrite(this, out output);
     }
 
+    /// <summary>
+    /// Tells the connection that the producer waits for this response's pipe to drain (a flush past the pause
+    /// threshold), so that the write loop copies it even if the read loop is busy.
+    /// </summary>
+    public void WakeWriter() => _queue?.WakeWriter();
+
     /// <summary>Tells the connection that the whole response is in its output: it is written, and leaves the queue.</summary>
     public void EndDirectWrite()
     {
@@ -213,6 +219,9 @@ internal interface IResponseQueue
     /// <param name="output">The connection's output, when the answer is yes.</param>
     /// <returns>Whether the caller writes the response to <paramref name="output"/>, then calls <see cref="EndDirectWrite"/>.</returns>
     bool TryBeginDirectWrite(OutgoingResponse response, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PipeWriter? output);
+
+    /// <summary>Makes sure a writer copies the queued responses: a producer waits for its pipe to drain.</summary>
+    void WakeWriter();
 
     /// <summary>Marks <paramref name="response"/>, written by its producer to the output, as written.</summary>
     /// <param name="response">The response.</param>

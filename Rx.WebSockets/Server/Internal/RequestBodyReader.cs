@@ -38,6 +38,7 @@ internal sealed class RequestBodyReader : PipeReader
     private ReadOnlySequence<byte> _lastSlice;
     private Exception? _failure;
     private bool _completedByHandler;
+    private bool _examinedAhead;
 
     /// <summary>Creates the body reader of one request.</summary>
     /// <param name="input">The connection's input, positioned at the first body byte.</param>
@@ -188,6 +189,7 @@ internal sealed class RequestBodyReader : PipeReader
         _remaining -= _lastSlice.Slice(_lastSlice.Start, consumed).Length;
         // The slice ends where the body ends, so "examined" never reaches the next request's bytes.
         _input.AdvanceTo(consumed, examined);
+        _examinedAhead = !consumed.Equals(examined);
         _lastSlice = default;
     }
 
@@ -218,6 +220,14 @@ internal sealed class RequestBodyReader : PipeReader
 
         _completedByHandler = false;
         _beforeFirstRead = null;
+        if (_examinedAhead)
+        {
+            // The handler examined bytes it did not consume, so the input would wait for new bytes before returning
+            // them; the client may send none until it has the response. Cancelling the pending read returns them now.
+            _examinedAhead = false;
+            _input.CancelPendingRead();
+        }
+
         long drained = 0;
         try
         {
