@@ -13,5 +13,8 @@ namespace Rx.WebSockets.Server;
 /// their responses still leave in request order. A handler that throws before its response started produces a
 /// <c>500 Internal Server Error</c> without the exception text; after it started, the connection is aborted so that
 /// the client cannot take a truncated response for a complete one.
+/// Handlers start on the connection's read loop: a handler's synchronous part runs before the next pipelined request
+/// on that connection is looked at, so long synchronous work delays the requests behind it — await, or offload
+/// CPU-bound work, to let them proceed.
 /// </remarks>
 public delegate ValueTask HttpRequestHandler(HttpExchange exchange);
