@@ -29,6 +29,92 @@ public class PingerTests : ReactiveTest
         Assert.Throws<ArgumentNullException>(() => KeepAlive.Pinger(pongs, 10, 10, null!));
         Assert.Throws<ArgumentNullException>(() => KeepAlive.Pinger(null!, TimeSpan.FromSeconds(1), null));
         Assert.Throws<ArgumentNullException>(() => KeepAlive.Pinger(null!, 10, 10));
+        Assert.Throws<ArgumentNullException>(() => KeepAlive.Pinger(pongs, TimeSpan.FromSeconds(1), null, scheduler, null!));
+        Assert.Throws<ArgumentNullException>(() => KeepAlive.Pinger(null!, TimeSpan.FromSeconds(1), null, scheduler, _ => { }));
+        Assert.Throws<ArgumentNullException>(() => KeepAlive.Pinger(pongs, TimeSpan.FromSeconds(1), null, null!, _ => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KeepAlive.Pinger(pongs, TimeSpan.Zero, null, scheduler, _ => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KeepAlive.Pinger(pongs, TimeSpan.FromSeconds(1), TimeSpan.FromTicks(-1), scheduler, _ => { }));
+    }
+
+    [Fact]
+    public void Pinger_PongArrives37msAfterThePing_ReportsA37msRoundTrip()
+    {
+        var scheduler = new TestScheduler();
+        var pongs = new Subject<PongFrame>();
+        var roundTrips = new List<(long At, TimeSpan RoundTrip)>();
+        var interval = TimeSpan.FromSeconds(1);
+        var pinger = Respond(
+            KeepAlive.Pinger(pongs, interval, TimeSpan.FromMilliseconds(100), scheduler, rt => roundTrips.Add((scheduler.Clock, rt))),
+            pongs,
+            scheduler,
+            TimeSpan.FromMilliseconds(37));
+
+        scheduler.Start(() => pinger, created: 100, subscribed: 200, disposed: 200 + (2 * interval).Ticks + TimeSpan.FromMilliseconds(50).Ticks);
+
+        var at37 = TimeSpan.FromMilliseconds(37);
+        Assert.Equal(new[] { (200 + interval.Ticks + at37.Ticks, at37), (200 + (2 * interval).Ticks + at37.Ticks, at37) }, roundTrips);
+    }
+
+    [Fact]
+    public void Pinger_SynchronousPong_ReportsAZeroRoundTrip()
+    {
+        var scheduler = new TestScheduler();
+        var pongs = new Subject<PongFrame>();
+        var roundTrips = new List<TimeSpan>();
+        var pinger = Respond(KeepAlive.Pinger(pongs, TimeSpan.FromTicks(100), TimeSpan.Zero, scheduler, roundTrips.Add), pongs, scheduler, TimeSpan.Zero);
+
+        var result = scheduler.Start(() => pinger, 100, 200, 350);
+
+        Assert.Single(result.Messages);
+        Assert.Equal(new[] { TimeSpan.Zero }, roundTrips);
+    }
+
+    [Fact]
+    public void Pinger_UnmatchedPongs_ReportNoRoundTrip()
+    {
+        var scheduler = new TestScheduler();
+        var pongs = new Subject<PongFrame>();
+        var roundTrips = new List<TimeSpan>();
+        PingFrame? first = null;
+        var pinger = KeepAlive.Pinger(pongs, TimeSpan.FromTicks(100), null, scheduler, roundTrips.Add)
+            .Do(ping =>
+            {
+                if (first is null)
+                {
+                    first = ping;
+                    scheduler.Schedule(TimeSpan.FromTicks(10), () => pongs.OnNext(Frame.Pong(ping.Payload)));
+                    return;
+                }
+
+                // The second ping gets a wrong payload, then the first ping's payload again (stale); never its own.
+                scheduler.Schedule(TimeSpan.FromTicks(10), () => pongs.OnNext(Frame.Pong(Encoding.ASCII.GetBytes("nope"))));
+                scheduler.Schedule(TimeSpan.FromTicks(20), () => pongs.OnNext(Frame.Pong(first.Payload)));
+            });
+        // Unsolicited: before any ping was sent.
+        scheduler.Schedule(TimeSpan.FromTicks(250), () => pongs.OnNext(Frame.Pong(new byte[] { 1, 2 })));
+
+        var result = scheduler.Start(() => pinger);
+
+        // Without a timeout the second ping stays outstanding, so the ticks after it send nothing.
+        Assert.Equal(new long[] { 300, 400 }, Times(result));
+        Assert.Equal(new[] { TimeSpan.FromTicks(10) }, roundTrips);
+    }
+
+    [Fact]
+    public void Pinger_TimedOutPing_ReportsNoRoundTrip()
+    {
+        var scheduler = new TestScheduler();
+        var pongs = new Subject<PongFrame>();
+        var roundTrips = new List<TimeSpan>();
+        // The pong comes 60 ticks after the ping, 10 past its deadline: the pinger has already failed and unsubscribed.
+        var pinger = Respond(KeepAlive.Pinger(pongs, TimeSpan.FromTicks(100), TimeSpan.FromTicks(50), scheduler, roundTrips.Add), pongs, scheduler, TimeSpan.FromTicks(60));
+
+        var result = scheduler.Start(() => pinger);
+
+        result.Messages.AssertEqual(
+            OnNext<PingFrame>(300, _ => true),
+            OnError<PingFrame>(350, e => e is PingTimeoutException));
+        Assert.Empty(roundTrips);
     }
 
     [Fact]

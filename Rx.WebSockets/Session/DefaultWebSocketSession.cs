@@ -31,6 +31,7 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
     private readonly object _pingerGate = new();
     private readonly Subject<PingFrame> _pings = new();
     private readonly Subject<PongFrame> _pongs = new();
+    private readonly Subject<TimeSpan> _pingRoundTrips = new();
     private readonly SerialDisposable _pinger = new();
     private readonly IDisposable _ponger;
     private readonly MessageAssembler _assembler;
@@ -103,6 +104,8 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
 
     public override IObservable<PongFrame> Pongs => _pongs.AsObservable();
 
+    public override IObservable<TimeSpan> PingRoundTrips => _pingRoundTrips.AsObservable();
+
     protected override void OnStarting()
     {
         lock (_pingerGate)
@@ -164,6 +167,7 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
         _assembler.Dispose();
         _pings.OnCompleted();
         _pongs.OnCompleted();
+        _pingRoundTrips.OnCompleted();
     }
 
     protected override void OnClosing() => StopPinger();
@@ -205,7 +209,7 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
         }
 
         _pinger.Disposable = _pingInterval is { } interval
-            ? KeepAlive.Pinger(_pongs, interval, _timeout, Scheduler).Subscribe(
+            ? KeepAlive.Pinger(_pongs, interval, _timeout, Scheduler, _pingRoundTrips.OnNext).Subscribe(
                 ping => Queue.PostControl(ping),
                 error => OnPingerError(error))
             : Disposable.Empty;

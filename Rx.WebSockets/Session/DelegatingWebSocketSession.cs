@@ -67,6 +67,8 @@ internal abstract class DelegatingWebSocketSession : IWebSocketServerSession, IS
 
     public IObservable<PongFrame> Pongs => Inner.Pongs;
 
+    public IObservable<TimeSpan> PingRoundTrips => Inner.PingRoundTrips;
+
     public long UnsentFrameCount => Inner.UnsentFrameCount;
 
     WebSocketSessionBase ISessionCore.Core => ((ISessionCore)Inner).Core;

@@ -116,6 +116,20 @@ public interface IWebSocketSession : IAsyncDisposable
     /// <summary>The pongs received from the peer (hot; on the read loop), e.g. to measure round trips.</summary>
     IObservable<PongFrame> Pongs { get; }
 
+    /// <summary>
+    /// The round trip of each ping this session's pinger sent, observed when the pong with the same payload arrives (hot;
+    /// on the read loop). It completes when the session has ended.
+    /// </summary>
+    /// <remarks>
+    /// Times are measured with the session's <see cref="System.Reactive.Concurrency.IScheduler"/> stopwatch (monotonic on
+    /// the real schedulers, virtual time on a TestScheduler) from the moment the pinger queues the ping — ahead of queued
+    /// data frames — to the moment the matching pong is read, so they include the wait for the write loop and for the
+    /// peer. Pongs that answer no outstanding ping (unsolicited, stale, or answering the application's own pings) and
+    /// pings that time out yield nothing. A raw session has no pinger: its sequence only completes. The hosting layer
+    /// records these in the <c>rxws.ping.round_trip</c> histogram.
+    /// </remarks>
+    IObservable<TimeSpan> PingRoundTrips { get; }
+
     /// <summary>Application frames that were given to <see cref="Outgoing"/> but never written because the session overflowed or ended first.</summary>
     long UnsentFrameCount { get; }
 

@@ -54,19 +54,41 @@ public static class KeepAlive
     /// </remarks>
     public static IObservable<PingFrame> Pinger(IObservable<PongFrame> pongs, TimeSpan interval, TimeSpan? timeout, IScheduler scheduler)
     {
-        ArgumentNullException.ThrowIfNull(pongs);
-        ArgumentNullException.ThrowIfNull(scheduler);
-        if (interval <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(interval), interval, "The ping interval must be positive.");
-        }
+        CheckPingerArguments(pongs, interval, timeout, scheduler);
+        return new PingerOperator(pongs, interval, timeout, scheduler, onRoundTrip: null);
+    }
 
-        if (timeout is { } t && t < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The ping timeout must not be negative.");
-        }
-
-        return new PingerOperator(pongs, interval, timeout, scheduler);
+    /// <summary>
+    /// Sends a Ping every <paramref name="interval"/>, checks that the Pong with exactly its payload arrives within
+    /// <paramref name="timeout"/>, and reports each answered ping's round trip to <paramref name="onRoundTrip"/>.
+    /// </summary>
+    /// <param name="pongs">The pongs received from the peer.</param>
+    /// <param name="interval">The ping period.</param>
+    /// <param name="timeout">How long to wait for the matching pong; <see langword="null"/> waits forever.</param>
+    /// <param name="scheduler">The scheduler that runs the period and the timeout, and whose clock measures round trips.</param>
+    /// <param name="onRoundTrip">Called with the time from a ping being sent to the arrival of the pong that matches it.</param>
+    /// <returns>The pings to send (see <see cref="Pinger(IObservable{PongFrame}, TimeSpan, TimeSpan?, IScheduler)"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pongs"/>, <paramref name="scheduler"/> or <paramref name="onRoundTrip"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is zero or negative, or <paramref name="timeout"/> is negative.</exception>
+    /// <exception cref="PingTimeoutException">(Asynchronous) No pong with the outstanding ping's payload arrived within <paramref name="timeout"/>.</exception>
+    /// <remarks>
+    /// <para>
+    /// A round trip runs from the moment the ping is handed to the subscriber (before its OnNext) to the moment the
+    /// matching pong arrives from <paramref name="pongs"/>, measured with <paramref name="scheduler"/>'s stopwatch
+    /// (<see cref="Scheduler.StartStopwatch(IScheduler)"/>): monotonic on the real schedulers, virtual time on a
+    /// TestScheduler, so tests see exact values. It therefore includes the time the ping waited in the sender's queue.
+    /// </para>
+    /// <para>
+    /// Only matched pongs are reported, at most one per ping; unsolicited and stale pongs, and pings that time out, report
+    /// nothing. <paramref name="onRoundTrip"/> runs synchronously on the thread that delivered the pong (a session's read
+    /// loop), outside the operator's lock; an exception it throws propagates to the pongs' source.
+    /// </para>
+    /// </remarks>
+    public static IObservable<PingFrame> Pinger(IObservable<PongFrame> pongs, TimeSpan interval, TimeSpan? timeout, IScheduler scheduler, Action<TimeSpan> onRoundTrip)
+    {
+        CheckPingerArguments(pongs, interval, timeout, scheduler);
+        ArgumentNullException.ThrowIfNull(onRoundTrip);
+        return new PingerOperator(pongs, interval, timeout, scheduler, onRoundTrip);
     }
 
     /// <summary>
@@ -124,6 +146,21 @@ public static class KeepAlive
     /// <exception cref="PingTimeoutException">(Asynchronous) No matching pong arrived within the timeout.</exception>
     public static IObservable<PingFrame> Pinger(IObservable<PongFrame> pongs, long intervalMillis, long timeoutMillis) =>
         Pinger(pongs, intervalMillis, timeoutMillis, Scheduler.Default);
+
+    private static void CheckPingerArguments(IObservable<PongFrame> pongs, TimeSpan interval, TimeSpan? timeout, IScheduler scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(pongs);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        if (interval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(interval), interval, "The ping interval must be positive.");
+        }
+
+        if (timeout is { } t && t < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The ping timeout must not be negative.");
+        }
+    }
 
     #endregion
 

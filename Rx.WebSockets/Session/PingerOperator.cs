@@ -7,7 +7,7 @@ using System.Threading;
 
 namespace Rx.WebSockets.Session;
 
-/// <summary>The implementation of <see cref="KeepAlive.Pinger(IObservable{PongFrame}, TimeSpan, TimeSpan?, IScheduler)"/>.</summary>
+/// <summary>The implementation of <see cref="KeepAlive.Pinger(IObservable{PongFrame}, TimeSpan, TimeSpan?, IScheduler, Action{TimeSpan})"/>.</summary>
 internal sealed class PingerOperator : ObservableBase<PingFrame>
 {
     /// <summary>The payload length: one big-endian 64-bit counter value.</summary>
@@ -19,18 +19,20 @@ internal sealed class PingerOperator : ObservableBase<PingFrame>
     private readonly TimeSpan _interval;
     private readonly TimeSpan? _timeout;
     private readonly IScheduler _scheduler;
+    private readonly Action<TimeSpan>? _onRoundTrip;
 
-    public PingerOperator(IObservable<PongFrame> pongs, TimeSpan interval, TimeSpan? timeout, IScheduler scheduler)
+    public PingerOperator(IObservable<PongFrame> pongs, TimeSpan interval, TimeSpan? timeout, IScheduler scheduler, Action<TimeSpan>? onRoundTrip)
     {
         _pongs = pongs;
         _interval = interval;
         _timeout = timeout;
         _scheduler = scheduler;
+        _onRoundTrip = onRoundTrip;
     }
 
     protected override IDisposable SubscribeCore(IObserver<PingFrame> observer)
     {
-        var sink = new _(Observer.Synchronize(observer), _timeout, _scheduler);
+        var sink = new _(Observer.Synchronize(observer), _timeout, _scheduler, _onRoundTrip);
         sink.Run(_pongs, _interval);
         return sink;
     }
@@ -45,7 +47,8 @@ internal sealed class PingerOperator : ObservableBase<PingFrame>
     /// <remarks>
     /// Thread-safety: ticks and deadlines run on the scheduler, pongs on the thread of their source (a session's read
     /// loop); <c>_gate</c> guards the outstanding payload and the terminal flag, and the observer is synchronized so that
-    /// a pong-source error cannot overlap a ping being delivered.
+    /// a pong-source error cannot overlap a ping being delivered. The round-trip callback runs outside the gate, on the
+    /// pong's thread.
     /// </remarks>
     private sealed class _ : IDisposable
     {
@@ -53,16 +56,19 @@ internal sealed class PingerOperator : ObservableBase<PingFrame>
         private readonly IObserver<PingFrame> _observer;
         private readonly TimeSpan? _timeout;
         private readonly IScheduler _scheduler;
+        private readonly Action<TimeSpan>? _onRoundTrip;
         private readonly SerialDisposable _deadline = new();
         private readonly CompositeDisposable _subscriptions = new();
         private byte[]? _outstanding;
+        private IStopwatch? _sentAt;
         private bool _done;
 
-        public _(IObserver<PingFrame> observer, TimeSpan? timeout, IScheduler scheduler)
+        public _(IObserver<PingFrame> observer, TimeSpan? timeout, IScheduler scheduler, Action<TimeSpan>? onRoundTrip)
         {
             _observer = observer;
             _timeout = timeout;
             _scheduler = scheduler;
+            _onRoundTrip = onRoundTrip;
         }
 
         public void Run(IObservable<PongFrame> pongs, TimeSpan interval)
@@ -96,6 +102,9 @@ internal sealed class PingerOperator : ObservableBase<PingFrame>
 
                 payload = NextPayload();
                 _outstanding = payload;
+                // The scheduler's stopwatch: monotonic on real schedulers, virtual time on a TestScheduler. Started before
+                // the ping leaves, like the deadline, so a pong delivered synchronously during OnNext finds it.
+                _sentAt = _onRoundTrip is null ? null : _scheduler.StartStopwatch();
 
                 // The deadline is armed before the ping leaves, so a pong delivered synchronously during OnNext finds it;
                 // it is swapped under the gate so that a pong for the previous ping cannot cancel this ping's deadline.
@@ -110,6 +119,7 @@ internal sealed class PingerOperator : ObservableBase<PingFrame>
 
         private void OnPong(PongFrame pong)
         {
+            TimeSpan? roundTrip;
             lock (_gate)
             {
                 if (_outstanding is null || !pong.Payload.Span.SequenceEqual(_outstanding))
@@ -119,6 +129,13 @@ internal sealed class PingerOperator : ObservableBase<PingFrame>
 
                 _outstanding = null;
                 _deadline.Disposable = Disposable.Empty;
+                roundTrip = _sentAt?.Elapsed;
+                _sentAt = null;
+            }
+
+            if (roundTrip is { } elapsed)
+            {
+                _onRoundTrip!(elapsed);
             }
         }
 

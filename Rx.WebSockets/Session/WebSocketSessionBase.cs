@@ -149,6 +149,9 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
 
     public abstract IObservable<PongFrame> Pongs { get; }
 
+    /// <summary>A session without a pinger measures no round trip: the sequence completes when the session ends.</summary>
+    public virtual IObservable<TimeSpan> PingRoundTrips => Closed.IgnoreElements().Select(static _ => TimeSpan.Zero);
+
     public long UnsentFrameCount => Queue.UnsentFrameCount;
 
     WebSocketSessionBase ISessionCore.Core => this;
