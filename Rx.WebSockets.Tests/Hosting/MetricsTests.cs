@@ -55,6 +55,63 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task PingRoundTrip_PongsFromARealClient_AreRecordedInSecondsPerRoute()
+    {
+        await using var server = await HostingTestServer.StartAsync(app => app.WebSocket(
+            "/pinged",
+            session => session.Incoming.IgnoreElements().Select(_ => Unit.Default),
+            options => options.PingInterval = TimeSpan.FromMilliseconds(20)));
+        using var recorder = new MetricsRecorder(server.Services.GetRequiredService<IMeterFactory>());
+        var measured = recorder.WaitForAsync(WebSocketMetrics.PingRoundTrip, m => Equals(m.Tag(WebSocketMetrics.RouteTag), "/pinged"));
+
+        using var client = await server.ConnectAsync("/pinged");
+        // ClientWebSocket answers pings only while a receive is pending; this one ends with the server's Close reply.
+        var receiving = client.ReceiveMessageAsync();
+        await measured;
+        using (var cts = new CancellationTokenSource(s_timeout))
+        {
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
+        }
+
+        await receiving;
+        var roundTrip = recorder.Measurements(WebSocketMetrics.PingRoundTrip).First();
+        // Seconds, not milliseconds or ticks: a loopback pong answers well within the 10 s the test allows.
+        Assert.InRange(roundTrip.Value, 0, s_timeout.TotalSeconds);
+        Assert.Equal("s", recorder.Units[WebSocketMetrics.PingRoundTrip]);
+        Assert.Equal(0, recorder.Sum(WebSocketMetrics.FramesSent, (WebSocketMetrics.FrameTypeTag, "ping")));
+    }
+
+    [Fact]
+    public async Task PingRoundTrip_ClientPongsThatAnswerNoPing_AreNotRecorded()
+    {
+        await using var server = await HostingTestServer.StartAsync(app => app.WebSocket(
+            "/echo", session => session.Incoming.Do(session.Outgoing.OnNext).IgnoreElements().Select(_ => Unit.Default)));
+        using var recorder = new MetricsRecorder(server.Services.GetRequiredService<IMeterFactory>());
+
+        // The server's first ping is 20 s away (the default interval), so no ping is outstanding: the unsolicited pongs that
+        // ClientWebSocket's keep-alive sends (RFC 6455 §5.5.3 "A Pong frame MAY be sent unsolicited") answer nothing.
+        using var client = new ClientWebSocket();
+        client.Options.KeepAliveInterval = TimeSpan.FromMilliseconds(10);
+        using (var cts = new CancellationTokenSource(s_timeout))
+        {
+            await client.ConnectAsync(server.WebSocketUri("/echo"), cts.Token);
+        }
+
+        var pongs = recorder.WaitForAsync(WebSocketMetrics.FramesReceived, m => Equals(m.Tag(WebSocketMetrics.FrameTypeTag), "pong"));
+        var receiving = client.ReceiveMessageAsync();
+        await pongs;
+        var closed = recorder.WaitForAsync(WebSocketMetrics.SessionsClosed, _ => true);
+        using (var cts = new CancellationTokenSource(s_timeout))
+        {
+            await client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
+        }
+
+        await receiving;
+        await closed;
+        Assert.Empty(recorder.Measurements(WebSocketMetrics.PingRoundTrip));
+    }
+
+    [Fact]
     public async Task HttpRequests_AreCountedByOutcome()
     {
         await using var server = await HostingTestServer.StartAsync(app => app.Get("/a", _ => ValueTask.CompletedTask));
@@ -84,7 +141,7 @@ public sealed class MetricsTests
     }
 
     /// <summary>A measurement and its tags.</summary>
-    private sealed record Measurement(string Instrument, long Value, KeyValuePair<string, object?>[] Tags)
+    private sealed record Measurement(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)
     {
         public object? Tag(string name) => Tags.FirstOrDefault(t => t.Key == name).Value;
     }
@@ -103,22 +160,13 @@ public sealed class MetricsTests
                 if (ReferenceEquals(instrument.Meter.Scope, scope))
                 {
                     PublishedInstruments.Add(instrument.Name);
+                    Units[instrument.Name] = instrument.Unit;
                     PublishedMeters.Add(instrument.Meter.Name);
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            {
-                var measurement = new Measurement(instrument.Name, value, tags.ToArray());
-                _measurements.Enqueue(measurement);
-                foreach (var waiter in _waiters)
-                {
-                    if (waiter.Instrument == instrument.Name && waiter.Predicate(measurement))
-                    {
-                        waiter.Signal.TrySetResult();
-                    }
-                }
-            });
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Add(new Measurement(instrument.Name, value, tags.ToArray())));
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Add(new Measurement(instrument.Name, value, tags.ToArray())));
             _listener.Start();
         }
 
@@ -126,13 +174,17 @@ public sealed class MetricsTests
 
         public ConcurrentBag<string> PublishedMeters { get; } = new();
 
+        public ConcurrentDictionary<string, string?> Units { get; } = new();
+
+        public Measurement[] Measurements(string instrument) => _measurements.Where(m => m.Instrument == instrument).ToArray();
+
         public void RecordObservables() => _listener.RecordObservableInstruments();
 
         public long Sum(string instrument, params (string Key, object Value)[] tags) => _measurements
             .Where(m => m.Instrument == instrument && tags.All(t => Equals(m.Tag(t.Key), t.Value)))
-            .Sum(m => m.Value);
+            .Sum(m => (long)m.Value);
 
-        public long Last(string instrument) => _measurements.Last(m => m.Instrument == instrument).Value;
+        public long Last(string instrument) => (long)_measurements.Last(m => m.Instrument == instrument).Value;
 
         public Task WaitForAsync(string instrument, Func<Measurement, bool> predicate)
         {
@@ -147,5 +199,17 @@ public sealed class MetricsTests
         }
 
         public void Dispose() => _listener.Dispose();
+
+        private void Add(Measurement measurement)
+        {
+            _measurements.Enqueue(measurement);
+            foreach (var waiter in _waiters)
+            {
+                if (waiter.Instrument == measurement.Instrument && waiter.Predicate(measurement))
+                {
+                    waiter.Signal.TrySetResult();
+                }
+            }
+        }
     }
 }

@@ -40,6 +40,20 @@ public static class WebSocketMetrics
     /// <summary>Counter, <c>By</c>: payload bytes of the frames sent by the application.</summary>
     public const string BytesSent = "rxws.bytes.sent";
 
+    /// <summary>
+    /// Histogram, <c>s</c>: the round trip of each ping a default session's pinger sent, from the ping being queued to
+    /// the matching pong being read (<see cref="Session.IWebSocketSession.PingRoundTrips"/>); tag <c>rxws.route</c>.
+    /// </summary>
+    /// <remarks>
+    /// In seconds, as a <see cref="double"/>, like the .NET runtime's and ASP.NET Core's own duration histograms
+    /// (<c>http.server.request.duration</c>, <c>kestrel.connection.duration</c>) and OpenTelemetry's semantic conventions,
+    /// so <c>dotnet-counters</c> and exporters show it next to them without conversion. The bucket advice reaches down to
+    /// 100 µs, because loopback and LAN round trips are well under the 5 ms of the HTTP histograms' first bucket.
+    /// Nothing is recorded for pongs that answer no outstanding ping, nor for pings that time out (those end the session
+    /// with 1011, counted by <see cref="SessionsClosed"/>).
+    /// </remarks>
+    public const string PingRoundTrip = "rxws.ping.round_trip";
+
     /// <summary>Counter, <c>{request}</c>: HTTP requests dispatched; tag <c>rxws.route_match</c> (http, websocket, not_found, method_not_allowed).</summary>
     public const string HttpRequests = "rxws.http.requests";
 

@@ -17,6 +17,10 @@ internal sealed class HostingInstruments : IDisposable
     private readonly bool _ownsMeter;
     private readonly ConcurrentDictionary<Func<int>, byte> _connectionSources = new();
 
+    // Seconds; from 100 µs (loopback) to 10 s (past any sensible ping timeout).
+    private static readonly double[] s_roundTripBuckets =
+        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
     public HostingInstruments(IMeterFactory? meterFactory)
     {
         if (meterFactory is null)
@@ -42,6 +46,12 @@ internal sealed class HostingInstruments : IDisposable
         BytesReceived = _meter.CreateCounter<long>(WebSocketMetrics.BytesReceived, "By", "Payload bytes received by the application.");
         BytesSent = _meter.CreateCounter<long>(WebSocketMetrics.BytesSent, "By", "Payload bytes sent by the application.");
         HttpRequests = _meter.CreateCounter<long>(WebSocketMetrics.HttpRequests, "{request}", "HTTP requests dispatched, by outcome.");
+        PingRoundTrip = _meter.CreateHistogram(
+            WebSocketMetrics.PingRoundTrip,
+            unit: "s",
+            description: "Round trip of the pings sent by the sessions' pingers, until the matching pong.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_roundTripBuckets });
     }
 
     public Meter Meter => _meter;
@@ -61,6 +71,8 @@ internal sealed class HostingInstruments : IDisposable
     public Counter<long> BytesSent { get; }
 
     public Counter<long> HttpRequests { get; }
+
+    public Histogram<double> PingRoundTrip { get; }
 
     /// <summary>Adds an engine's connection count to <see cref="WebSocketMetrics.ActiveConnections"/> until disposed.</summary>
     public IDisposable AddConnectionSource(Func<int> count)

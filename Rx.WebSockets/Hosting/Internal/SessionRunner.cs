@@ -24,6 +24,9 @@ internal static class SessionRunner
         var scopeFactory = application.Services.GetService<IServiceScopeFactory>();
         AsyncServiceScope? scope = scopeFactory?.CreateAsyncScope();
         using var session = new HostedWebSocketSession(accepted, scope?.ServiceProvider ?? application.Services, instruments, route.Raw);
+        // Subscribed before the session starts (in Run), so the pinger's first round trip is not missed.
+        using var roundTrips = accepted.PingRoundTrips.Subscribe(
+            roundTrip => instruments.PingRoundTrip.Record(roundTrip.TotalSeconds, routeTag), static _ => { });
         instruments.SessionsOpened.Add(1, routeTag);
         instruments.ActiveSessions.Add(1, routeTag);
         Log.SessionOpened(logger, route.Pattern, remote);
