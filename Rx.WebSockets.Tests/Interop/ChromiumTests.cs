@@ -17,7 +17,8 @@ public sealed class ChromiumTests(InteropServerFixture server, ITestOutputHelper
     /// <summary>The section in expected-interop.json.</summary>
     public const string Peer = "chromium";
 
-    private const string Chromium = "/usr/bin/chromium";
+    /// <summary>Debian's Chromium.</summary>
+    internal const string Chromium = "/usr/bin/chromium";
 
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
@@ -54,11 +55,12 @@ public sealed class ChromiumTests(InteropServerFixture server, ITestOutputHelper
         }
         finally
         {
-            DeleteProfile(profile);
+            DeleteProfile(profile, output);
         }
     }
 
-    private static string[] Arguments(string profile, Uri page) =>
+    /// <summary>Headless Chromium with its own profile folder (so each process is an independent browser) loading <paramref name="page"/>.</summary>
+    internal static string[] Arguments(string profile, Uri page) =>
     [
         "--headless",
         "--no-sandbox", // required as root
@@ -71,7 +73,8 @@ public sealed class ChromiumTests(InteropServerFixture server, ITestOutputHelper
         page.ToString(),
     ];
 
-    private void DeleteProfile(string profile)
+    /// <summary>Deletes a profile folder once its browser is dead.</summary>
+    internal static void DeleteProfile(string profile, ITestOutputHelper output)
     {
         try
         {

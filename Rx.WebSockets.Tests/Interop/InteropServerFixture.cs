@@ -20,7 +20,7 @@ namespace Rx.WebSockets.Tests.Interop;
 
 /// <summary>The one server every interop test of the collection talks to.</summary>
 [CollectionDefinition(Name)]
-public sealed class InteropCollection : ICollectionFixture<InteropServerFixture>
+public sealed class InteropCollection : ICollectionFixture<InteropServerFixture>, ICollectionFixture<ChatServerFixture>
 {
     /// <summary>The collection's name; its classes run one after another, so peers do not compete for the 2 cores.</summary>
     public const string Name = "Interop";
@@ -133,7 +133,8 @@ public sealed class InteropServerFixture : IAsyncLifetime
         return values;
     }
 
-    private static async Task<string> ReadBodyAsync(PipeReader body)
+    /// <summary>Reads a request body to its end as UTF-8.</summary>
+    internal static async Task<string> ReadBodyAsync(PipeReader body)
     {
         while (true)
         {
@@ -149,7 +150,8 @@ public sealed class InteropServerFixture : IAsyncLifetime
         }
     }
 
-    private static void Answer(HttpExchange exchange, int status, string contentType, string body)
+    /// <summary>Answers with <paramref name="body"/>, uncached.</summary>
+    internal static void Answer(HttpExchange exchange, int status, string contentType, string body)
     {
         exchange.Response.StatusCode = status;
         exchange.Response.Headers.Set("Content-Type", contentType);
