@@ -24,7 +24,9 @@ public sealed class ChatChromiumTests(ChatServerFixture chat, ITestOutputHelper 
     {
         string room = ChatServerFixture.NewRoom("chromium");
         string id = InteropServerFixture.NewId("chat-chromium");
-        using var carol = await chat.ConnectAsync(room, ChatPeerTests.Carol);
+        // carol is in the room (her own join notice arrived) before either browser starts.
+        using var carol = new ChatMember(await chat.ConnectAsync(room, ChatPeerTests.Carol));
+        await carol.UntilAsync(ChatMessage.Join(room, ChatPeerTests.Carol));
         string firstProfile = Directory.CreateTempSubdirectory("rxws-chat-alice-").FullName;
         string secondProfile = Directory.CreateTempSubdirectory("rxws-chat-bob-").FullName;
         try
@@ -46,12 +48,11 @@ public sealed class ChatChromiumTests(ChatServerFixture chat, ITestOutputHelper 
             Assert.Equal(expectedBob.Select(Line), Lines(bobReport));
 
             // carol sees both browsers' messages, bob's leave (his page navigated away) and alice's (her browser was killed).
-            var carolSaw = new ChatMember(carol);
-            await carolSaw.UntilAsync(ChatMessage.Leave(room, "alice"));
+            await carol.UntilAsync(ChatMessage.Leave(room, "alice"));
             Assert.Equal(
                 new[] { ChatMessage.Join(room, ChatPeerTests.Carol) }.Concat(expectedAlice).Append(ChatMessage.Leave(room, "alice")),
-                ChatPeerTests.Messages(carolSaw.Log, aliceReport));
-            await carolSaw.CloseAsync();
+                ChatPeerTests.Messages(carol.Log, aliceReport));
+            await carol.CloseAsync();
         }
         finally
         {

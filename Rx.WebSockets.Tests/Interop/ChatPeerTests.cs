@@ -33,12 +33,11 @@ public sealed class ChatPeerTests(ChatServerFixture chat, ITestOutputHelper outp
     public async Task Chat_ClientWebSocket_TwoMembersSeeEachOthersMessagesAndNotices()
     {
         string room = ChatServerFixture.NewRoom("clientwebsocket");
-        using var carol = await ConnectAsync(room, Carol);
+        using var carol = await JoinAsync(room, Carol);
         var results = new JsonObject { ["peer"] = "ClientWebSocket " + Environment.Version };
 
-        var alice = new ChatMember(await ConnectAsync(room, "alice"));
-        await alice.UntilAsync(ChatMessage.Join(room, "alice"));
-        var bob = new ChatMember(await ConnectAsync(room, "bob"));
+        using var alice = await JoinAsync(room, "alice");
+        using var bob = new ChatMember(await ConnectAsync(room, "bob"));
         await alice.UntilAsync(ChatMessage.Join(room, "bob"));
         await bob.UntilAsync(ChatMessage.Join(room, "bob"));
 
@@ -64,7 +63,7 @@ public sealed class ChatPeerTests(ChatServerFixture chat, ITestOutputHelper outp
         string folder = Path.Combine(InteropPaths.Peers, "node");
         PeerProcess.RequireFile(Path.Combine(folder, "node_modules", "ws", "package.json"), "npm ws (npm ci in peers/node)");
         string room = ChatServerFixture.NewRoom("node");
-        using var carol = await ConnectAsync(room, Carol);
+        using var carol = await JoinAsync(room, Carol);
 
         var run = await PeerProcess.RunAsync("node", new[] { Path.Combine(folder, "chat.js"), chat.WsBase, room }, ScriptedPeer.Timeout, output, folder);
 
@@ -78,7 +77,7 @@ public sealed class ChatPeerTests(ChatServerFixture chat, ITestOutputHelper outp
         var probe = await PeerProcess.RunAsync(python, new[] { "-c", "import websockets" }, ScriptedPeer.Timeout, output);
         Assert.True(probe.ExitCode == 0, $"python3-websockets is missing for {python}: {PeerProcess.InstallHint}; {probe}");
         string room = ChatServerFixture.NewRoom("python");
-        using var carol = await ConnectAsync(room, Carol);
+        using var carol = await JoinAsync(room, Carol);
 
         var run = await PeerProcess.RunAsync(
             python, new[] { Path.Combine(InteropPaths.Peers, "websockets_chat.py"), chat.WsBase, room }, ScriptedPeer.Timeout, output);
@@ -118,7 +117,7 @@ public sealed class ChatPeerTests(ChatServerFixture chat, ITestOutputHelper outp
         return reported;
     }
 
-    private async Task CheckAsync(string room, JsonObject results, ClientWebSocket carol, string context)
+    private async Task CheckAsync(string room, JsonObject results, ChatMember carol, string context)
     {
         output.WriteLine($"peer: {results["peer"]}; results: {results.ToJsonString()}");
         var (alice, bob) = ExpectedConversation(room);
@@ -129,21 +128,31 @@ public sealed class ChatPeerTests(ChatServerFixture chat, ITestOutputHelper outp
         Assert.True(JsonNode.DeepEquals(bye, results["aliceClose"]), $"alice's Close came back as {results["aliceClose"]?.ToJsonString()}; {context}");
 
         // carol, in the room before either, sees the whole conversation, ending with alice's leave.
-        var carolSaw = new ChatMember(carol);
-        await carolSaw.UntilAsync(ChatMessage.Leave(room, "alice"));
+        await carol.UntilAsync(ChatMessage.Leave(room, "alice"));
         Assert.Equal(
             new[] { ChatMessage.Join(room, Carol), ChatMessage.Join(room, "alice") }
                 .Concat(alice.Skip(1))
                 .Append(ChatMessage.Leave(room, "alice")),
-            Messages(carolSaw.Log, context));
-        await carolSaw.CloseAsync();
+            Messages(carol.Log, context));
+        await carol.CloseAsync();
     }
 
     private Task<ClientWebSocket> ConnectAsync(string room, string nick) => chat.ConnectAsync(room, nick);
+
+    /// <summary>
+    /// Connects and waits for the member's own join notice: the 101 reaches the client before the server's handler joins
+    /// the room, so only the notice says the member is in.
+    /// </summary>
+    private async Task<ChatMember> JoinAsync(string room, string nick)
+    {
+        var member = new ChatMember(await ConnectAsync(room, nick));
+        await member.UntilAsync(ChatMessage.Join(room, nick));
+        return member;
+    }
 }
 
-/// <summary>A ClientWebSocket member: reads frames in order, keeping each text frame in <see cref="Log"/>.</summary>
-internal sealed class ChatMember(ClientWebSocket socket)
+/// <summary>A ClientWebSocket member: reads frames in order, keeping each text frame in <see cref="Log"/>. Disposing it aborts the connection.</summary>
+internal sealed class ChatMember(ClientWebSocket socket) : IDisposable
 {
     public JsonArray Log { get; } = new();
 
@@ -188,4 +197,6 @@ internal sealed class ChatMember(ClientWebSocket socket)
         socket.Dispose();
         return close;
     }
+
+    public void Dispose() => socket.Dispose();
 }
