@@ -15,8 +15,8 @@ namespace Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 /// (<see cref="Fragmentation.Fragment"/> keeps RSV1 on the first fragment only, as §6.1 requires).
 /// <see cref="Encode"/> does the same for whole messages and also accepts a message the application fragments
 /// itself: its fragments are compressed as one DEFLATE stream, RSV1 on the first. Control frames pass unchanged.
-/// Skipping the extension for a message (sending it as is, between messages) sends it uncompressed, which RFC 7692
-/// allows at any time.
+/// <see cref="EncodeUncompressed"/> sends one message uncompressed (RSV1 clear), which RFC 7692 allows at any time,
+/// keeping the state in step; with context takeover the compressor's window simply skips that message.
 /// </para>
 /// <para>
 /// Receiving. <see cref="Decode"/> takes every frame the decoder produces (configured to allow RSV1 on the first
@@ -173,7 +173,23 @@ public sealed class PerMessageDeflateExtension : IWebSocketExtension
     /// <exception cref="ArgumentNullException"><paramref name="frame"/> is null.</exception>
     /// <exception cref="ArgumentException">The frame already has RSV1 set.</exception>
     /// <exception cref="InvalidOperationException">The fragments are out of order (RFC 6455 §5.4).</exception>
-    public Frame Encode(Frame frame)
+    public Frame Encode(Frame frame) => EncodeCore(frame, compress: true);
+
+    /// <summary>
+    /// As <see cref="Encode"/>, except that the message this frame starts is sent as it is, RSV1 clear: RFC 7692 §6
+    /// marks compression per message with the "Per-Message Compressed" bit, so a message without it is an ordinary
+    /// uncompressed message. The compressor is not touched, so with context takeover the next compressed message still
+    /// refers to the window of the last compressed one, exactly as the peer's decompressor, which also skipped this
+    /// message, expects.
+    /// </summary>
+    /// <param name="frame">The frame as the application gave it, without RSV1. Only a message's first frame decides.</param>
+    /// <returns>The frame to write.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="frame"/> is null.</exception>
+    /// <exception cref="ArgumentException">The frame already has RSV1 set.</exception>
+    /// <exception cref="InvalidOperationException">The fragments are out of order (RFC 6455 §5.4).</exception>
+    public Frame EncodeUncompressed(Frame frame) => EncodeCore(frame, compress: false);
+
+    private Frame EncodeCore(Frame frame, bool compress)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (frame.IsControl)
@@ -208,11 +224,11 @@ public sealed class PerMessageDeflateExtension : IWebSocketExtension
 
         if (frame.IsFinal)
         {
-            return CompressWhole(data);
+            return compress ? CompressWhole(data) : frame;
         }
 
         // The total size is unknown, so the first fragment decides.
-        _sendCompressing = frame.Payload.Length >= _minimumSizeToCompress;
+        _sendCompressing = compress && frame.Payload.Length >= _minimumSizeToCompress;
         _sendMessageOpen = true;
         return _sendCompressing ? CreateDataFrame(frame.Opcode, _deflater.Compress(frame.Payload.Span, endOfMessage: false), isFinal: false, rsv1: true) : frame;
     }
