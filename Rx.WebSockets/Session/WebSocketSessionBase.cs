@@ -56,8 +56,9 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     private readonly IReadOnlyList<string> _extensions;
 
     // Frames to send without compression (WebSocketSessionExtensions.Uncompressed): fresh instances, recognised by
-    // reference on the write loop. Weak keys, so a frame that is never written leaves nothing behind.
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<Frame, object> _uncompressed = new();
+    // reference on the write loop. Weak keys, so a frame that is never written leaves nothing behind; created on
+    // first use, so sessions that never mark a frame pay nothing.
+    private System.Runtime.CompilerServices.ConditionalWeakTable<Frame, object>? _uncompressed;
     private readonly Subject<Frame> _incoming = new();
     private readonly AsyncSubject<CloseReason> _closed = new();
     private readonly TaskCompletionSource<CloseReason?> _closeReason = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -194,7 +195,10 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         }
 
         var copy = (DataFrame)Frame.Create(message.Opcode, message.IsFinal, message.Rsv1, message.Rsv2, message.Rsv3, message.Payload);
-        _uncompressed.AddOrUpdate(copy, copy);
+        var marks = Volatile.Read(ref _uncompressed)
+            ?? Interlocked.CompareExchange(ref _uncompressed, new System.Runtime.CompilerServices.ConditionalWeakTable<Frame, object>(), null)
+            ?? _uncompressed!;
+        marks.AddOrUpdate(copy, copy);
         return copy;
     }
 
@@ -570,7 +574,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
                     {
                         // Per frame on the write loop, so the extension sees messages in the order they go out.
                         var frame = _extension is null ? item.Frame
-                            : _uncompressed.TryGetValue(item.Frame, out _) ? _extension.EncodeUncompressed(item.Frame)
+                            : Volatile.Read(ref _uncompressed)?.TryGetValue(item.Frame, out _) == true ? _extension.EncodeUncompressed(item.Frame)
                             : _extension.Encode(item.Frame);
                         _encoder.Encode(frame, output);
                     }
