@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net.WebSockets;
+using System.Reactive.Threading.Tasks;
 using System.Threading;
 using System.Threading.Tasks;
 using Rx.WebSockets.Protocol;
@@ -146,6 +147,44 @@ public sealed class WindowBitsTests(ITestOutputHelper output)
             while (!result.EndOfMessage);
             Assert.True(message.AsSpan().SequenceEqual(buffer.AsSpan(0, length)), $"a {message.Length}-byte message differs");
         }
+    }
+
+    // End to end through the HTTP engine: ClientWebSocket offers "client_max_window_bits=15; server_max_window_bits=N",
+    // the server answers the same N (RFC 7692 §7.1.2.1), and the runtime's client inflates with that window.
+    [Theory]
+    [InlineData(9)]
+    [InlineData(10)]
+    [InlineData(14)]
+    public async Task ClientWebSocketOffersServerWindow_ServerAnswersItAndEchoesWithinIt(int bits)
+    {
+        await using var server = LoopbackServer.Start(async exchange =>
+        {
+            var session = await exchange.AcceptWebSocketAsync(new WebSocketOptions { Compression = new PerMessageDeflateOptions() });
+            await Rx.WebSockets.Session.WebSocketSessionExtensions.Run(session, frames => frames).ToTask();
+        });
+        using var client = new ClientWebSocket();
+        client.Options.DangerousDeflateOptions = new WebSocketDeflateOptions { ServerMaxWindowBits = bits };
+        client.Options.CollectHttpResponseDetails = true;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{server.EndPoint.Port}/"), cts.Token);
+
+        Assert.Equal($"permessage-deflate; server_max_window_bits={bits}", Assert.Single(client.HttpResponseHeaders!["Sec-WebSocket-Extensions"]));
+        var buffer = new byte[64 * 1024];
+        foreach (var message in Messages())
+        {
+            await client.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, cts.Token);
+            int length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await client.ReceiveAsync(buffer.AsMemory(length), cts.Token);
+                length += result.Count;
+            }
+            while (!result.EndOfMessage);
+            Assert.True(message.AsSpan().SequenceEqual(buffer.AsSpan(0, length)), $"a {message.Length}-byte echo differs");
+        }
+
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
     }
 
     [Theory]
