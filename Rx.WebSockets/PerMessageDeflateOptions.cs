@@ -16,13 +16,16 @@ namespace Rx.WebSockets;
 /// non-empty message is compressed (<see cref="MinimumSizeToCompress"/> 0, as in Ktor and the runtime).
 /// </para>
 /// <para>
-/// Window bits are not an option: <c>System.IO.Compression</c> always compresses with a 32 KiB window (15 bits), so
-/// the server declines an offer that asks it for a smaller one (<c>server_max_window_bits</c> &lt; 15) and never asks
-/// the client for one. Receiving works with any window the client uses.
+/// Window bits are not an option: the server uses the window the client asks it for (RFC 7692 §7.1.2.1). A
+/// <c>server_max_window_bits</c> of 15 is answered as is (<c>System.IO.Compression</c>); 9 to 14 is answered with
+/// the same value and compressed through the system zlib (<c>libz.so.1</c>), because .NET 10's
+/// <c>System.IO.Compression</c> has no window setting; where that library cannot be loaded, and always for 8 (zlib's
+/// raw deflate refuses an 8-bit window), the offer is declined and the client's next offer, if any, is tried (see
+/// ADR 0006). The server never asks the client for a smaller window: its 15-bit inflater reads any window.
 /// </para>
 /// <para>
-/// Memory: with context takeover each connection keeps a compressor (about 245 KiB of native zlib state) and a
-/// decompressor (about 57 KiB) for its whole life. <see cref="ServerNoContextTakeover"/> and
+/// Memory: with context takeover each connection keeps a compressor (about 245 KiB of native zlib state at 15 bits,
+/// less with a smaller agreed window) and a decompressor (about 57 KiB) for its whole life. <see cref="ServerNoContextTakeover"/> and
 /// <see cref="ClientNoContextTakeover"/> release them between messages, at the cost of ratio and of setting up
 /// zlib again for every message.
 /// </para>

@@ -54,6 +54,11 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     private readonly FrameEncoder _encoder;
     private readonly IWebSocketExtension? _extension;
     private readonly IReadOnlyList<string> _extensions;
+
+    // Frames to send without compression (WebSocketSessionExtensions.Uncompressed): fresh instances, recognised by
+    // reference on the write loop. Weak keys, so a frame that is never written leaves nothing behind; created on
+    // first use, so sessions that never mark a frame pay nothing.
+    private System.Runtime.CompilerServices.ConditionalWeakTable<Frame, object>? _uncompressed;
     private readonly Subject<Frame> _incoming = new();
     private readonly AsyncSubject<CloseReason> _closed = new();
     private readonly TaskCompletionSource<CloseReason?> _closeReason = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -179,6 +184,25 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         OnStarting();
         _readLoop = ReadLoopAsync();
         _ = FinishAsync(_readLoop);
+    }
+
+    /// <summary>
+    /// Returns a new frame, equal to <paramref name="message"/> and sharing its payload, that this session's write
+    /// loop sends without compression; <paramref name="message"/> itself when no extension is in use.
+    /// </summary>
+    internal DataFrame MarkUncompressed(DataFrame message)
+    {
+        if (_extension is null)
+        {
+            return message;
+        }
+
+        var copy = (DataFrame)Frame.Create(message.Opcode, message.IsFinal, message.Rsv1, message.Rsv2, message.Rsv3, message.Payload);
+        var marks = Volatile.Read(ref _uncompressed)
+            ?? Interlocked.CompareExchange(ref _uncompressed, new System.Runtime.CompilerServices.ConditionalWeakTable<Frame, object>(), null)
+            ?? _uncompressed!;
+        marks.AddOrUpdate(copy, copy);
+        return copy;
     }
 
     public Task SendAsync(Frame frame, CancellationToken cancellationToken = default)
@@ -552,7 +576,9 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
                     try
                     {
                         // Per frame on the write loop, so the extension sees messages in the order they go out.
-                        var frame = _extension is null ? item.Frame : _extension.Encode(item.Frame);
+                        var frame = _extension is null ? item.Frame
+                            : Volatile.Read(ref _uncompressed)?.TryGetValue(item.Frame, out _) == true ? _extension.EncodeUncompressed(item.Frame)
+                            : _extension.Encode(item.Frame);
                         _encoder.Encode(frame, output);
                     }
                     catch (InvalidOperationException e)

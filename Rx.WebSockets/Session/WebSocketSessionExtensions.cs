@@ -45,6 +45,61 @@ public static class WebSocketSessionExtensions
         session.Outgoing.OnNext(Frame.Binary(data));
     }
 
+    /// <summary>
+    /// Sends a message with a per-message choice of compression (Ktor's <c>compressIf</c>, for one message): with
+    /// <paramref name="compress"/> false it goes out as it is, RSV1 clear, even when permessage-deflate is in use,
+    /// e.g. for data that is already compressed (images, archives) or too sensitive to share a compression window
+    /// with attacker-influenced data. With true it is <see cref="IWebSocketSession.SendAsync"/>: compressed when an
+    /// extension was agreed and the message is at least <see cref="PerMessageDeflateOptions.MinimumSizeToCompress"/>.
+    /// </summary>
+    /// <param name="session">A session created by <see cref="WebSocketSession"/> (or a server session wrapping one).</param>
+    /// <param name="message">
+    /// A Text or Binary frame, or the first fragment of a message the application fragments itself: the first
+    /// fragment decides for the whole message, its continuations follow through <see cref="IWebSocketSession.Outgoing"/>
+    /// or <see cref="IWebSocketSession.SendAsync"/> as usual. A continuation frame is sent as any other.
+    /// </param>
+    /// <param name="compress">False to send this message uncompressed.</param>
+    /// <param name="cancellationToken">As for <see cref="IWebSocketSession.SendAsync"/>.</param>
+    /// <returns>As <see cref="IWebSocketSession.SendAsync"/>: completes once the frame is written and flushed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="session"/> or <paramref name="message"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="compress"/> is false and <paramref name="session"/> was not created by <see cref="WebSocketSession"/>.</exception>
+    /// <remarks>
+    /// With context takeover the compressor simply skips the message: the next compressed message refers to the
+    /// window of the last compressed one, as the peer's decompressor, which skips it too, expects (RFC 7692 §7.2.1).
+    /// </remarks>
+    public static Task SendAsync(this IWebSocketSession session, DataFrame message, bool compress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(message);
+        return session.SendAsync(compress ? message : session.Uncompressed(message), cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks a message to be sent uncompressed by this session, through <see cref="IWebSocketSession.Outgoing"/> or
+    /// <see cref="IWebSocketSession.SendAsync"/>: the Rx form of <see cref="SendAsync(IWebSocketSession, DataFrame, bool, CancellationToken)"/>
+    /// with <c>compress: false</c>, e.g. <c>images.Select(session.Uncompressed).Subscribe(session.Outgoing)</c>.
+    /// </summary>
+    /// <param name="session">A session created by <see cref="WebSocketSession"/> (or a server session wrapping one).</param>
+    /// <param name="message">A Text or Binary frame, or the first fragment of a message (which decides for the whole message).</param>
+    /// <returns>
+    /// A new frame equal to <paramref name="message"/> (the payload is shared, not copied) that this session sends
+    /// with RSV1 clear; other sessions treat it as any frame. <paramref name="message"/> itself when the session has
+    /// no extension.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="session"/> or <paramref name="message"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="session"/> was not created by <see cref="WebSocketSession"/>.</exception>
+    public static DataFrame Uncompressed(this IWebSocketSession session, DataFrame message)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(message);
+        if (session is not ISessionCore core)
+        {
+            throw new ArgumentException("The session was not created by WebSocketSession.", nameof(session));
+        }
+
+        return core.Core.MarkUncompressed(message);
+    }
+
     #endregion
 
     #region + Close +

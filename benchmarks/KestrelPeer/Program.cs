@@ -1,5 +1,8 @@
+using System;
 using System.Globalization;
 using System.Net;
+using System.Net.WebSockets;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -19,11 +22,26 @@ builder.WebHost.ConfigureKestrel(options =>
 
 var app = builder.Build();
 byte[] hello = "Hello, World!"u8.ToArray();
+
+// benchmarks/compressed-echo.sh: /echo-deflate is ASP.NET Core's WebSocket middleware and ManagedWebSocket with
+// permessage-deflate (context takeover both ways, zlib level 6), echoing every message. A branch of its own, entered
+// only from the 404 path below, so /plaintext runs exactly the code it ran before.
+var echoBranch = ((IApplicationBuilder)app).New();
+echoBranch.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+echoBranch.Run(EchoDeflateAsync);
+var echoDeflate = echoBranch.Build();
+
 app.Run(async context =>
 {
     var response = context.Response;
     if (context.Request.Path != "/plaintext")
     {
+        if (context.Request.Path == "/echo-deflate")
+        {
+            await echoDeflate(context);
+            return;
+        }
+
         response.StatusCode = StatusCodes.Status404NotFound;
         return;
     }
@@ -33,5 +51,36 @@ app.Run(async context =>
     await response.Body.WriteAsync(hello);
 });
 
-Console.WriteLine($"KestrelPeer listening on http://127.0.0.1:{port}/plaintext");
+Console.WriteLine($"KestrelPeer listening on http://127.0.0.1:{port}/plaintext and ws://127.0.0.1:{port}/echo-deflate");
 app.Run();
+
+static async Task EchoDeflateAsync(HttpContext context)
+{
+    if (!context.WebSockets.IsWebSocketRequest)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return;
+    }
+
+    using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = true });
+    var buffer = new byte[1024 * 1024];
+    while (true)
+    {
+        int length = 0;
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+            length += result.Count;
+        }
+        while (!result.EndOfMessage && length < buffer.Length);
+
+        if (result.MessageType == WebSocketMessageType.Close)
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            return;
+        }
+
+        await socket.SendAsync(buffer.AsMemory(0, length), result.MessageType, WebSocketMessageFlags.EndOfMessage, CancellationToken.None);
+    }
+}

@@ -6,14 +6,15 @@ namespace Rx.WebSockets.Tests.Protocol.Extensions;
 
 /// <summary>
 /// RFC 7692 §5 and §7.1 server negotiation: the first acceptable offer wins; offers with unknown, duplicate or
-/// invalid parameters, or asking for a server window the codec cannot honour, are declined without failing the
-/// handshake; the response never names a parameter the client did not allow.
+/// invalid parameters, or asking for a server window the codec cannot honour (§7.1.2.1: 8 bits always, 9–14 bits
+/// without the system zlib), are declined without failing the handshake; the response never names a parameter the
+/// client did not allow.
 /// </summary>
 public sealed class NegotiatorTests
 {
     private const string None = "";
 
-    // Offer → exact response element (None: declined), default options.
+    // Offer → exact response element (None: declined), default options, with the system zlib loaded (windows 9–15).
     public static TheoryData<string, string> DefaultTable => new()
     {
         // Firefox, Safari, npm ws with serverNoContextTakeover etc. off.
@@ -34,18 +35,36 @@ public sealed class NegotiatorTests
         },
         { "permessage-deflate; server_max_window_bits=15", "permessage-deflate; server_max_window_bits=15" },
 
-        // A smaller server window cannot be honoured by System.IO.Compression: declined, not failed.
-        { "permessage-deflate; server_max_window_bits=10", None },
+        // A smaller server window, 9–14, is honoured through the system zlib and answered with the same value
+        // (RFC 7692 §7.1.2.1: "the same or smaller value as the offer").
+        { "permessage-deflate; server_max_window_bits=14", "permessage-deflate; server_max_window_bits=14" },
+        { "permessage-deflate; server_max_window_bits=13", "permessage-deflate; server_max_window_bits=13" },
+        { "permessage-deflate; server_max_window_bits=12", "permessage-deflate; server_max_window_bits=12" },
+        { "permessage-deflate; server_max_window_bits=11", "permessage-deflate; server_max_window_bits=11" },
+        { "permessage-deflate; server_max_window_bits=10", "permessage-deflate; server_max_window_bits=10" },
+        { "permessage-deflate; server_max_window_bits=9", "permessage-deflate; server_max_window_bits=9" },
+        {
+            "permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_max_window_bits=9",
+            "permessage-deflate; server_no_context_takeover; server_max_window_bits=9"
+        },
+        { "permessage-deflate; client_max_window_bits; server_max_window_bits=\"10\"", "permessage-deflate; server_max_window_bits=10" },
+
+        // 8 bits: zlib's raw deflate refuses it, and 9 instead would break the agreement: declined, not failed.
         { "permessage-deflate; server_max_window_bits=8", None },
+        { "permessage-deflate; server_max_window_bits=8; client_max_window_bits", None },
 
         // Fallback to the next offer, in the client's order (RFC 7692 §5, python-websockets' example).
         {
-            "permessage-deflate; server_max_window_bits=10, permessage-deflate",
+            "permessage-deflate; server_max_window_bits=8, permessage-deflate",
             "permessage-deflate"
         },
         {
+            "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8, permessage-deflate; server_max_window_bits=12; client_max_window_bits",
+            "permessage-deflate; server_max_window_bits=12"
+        },
+        {
             "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12, permessage-deflate; client_max_window_bits",
-            "permessage-deflate"
+            "permessage-deflate; server_max_window_bits=12"
         },
         {
             "x-webkit-deflate-frame, permessage-deflate; unknown=1, permessage-deflate; server_no_context_takeover",
@@ -80,12 +99,61 @@ public sealed class NegotiatorTests
         { "permessage-deflate; server_max_window_bits=\"1 5\"", None },
     };
 
+    // The managed fallback, without the system zlib: only a 15-bit server window can be honoured (ADR 0006).
+    public static TheoryData<string, string> WithoutZLibTable => new()
+    {
+        { "permessage-deflate", "permessage-deflate" },
+        { "permessage-deflate; client_max_window_bits", "permessage-deflate" },
+        { "permessage-deflate; server_max_window_bits=15", "permessage-deflate; server_max_window_bits=15" },
+        { "permessage-deflate; client_max_window_bits=9; server_max_window_bits=15", "permessage-deflate; server_max_window_bits=15" },
+        { "permessage-deflate; server_max_window_bits=14", None },
+        { "permessage-deflate; server_max_window_bits=10", None },
+        { "permessage-deflate; server_max_window_bits=9", None },
+        { "permessage-deflate; server_max_window_bits=8", None },
+        { "permessage-deflate; server_max_window_bits=10, permessage-deflate", "permessage-deflate" },
+        {
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12, permessage-deflate; client_max_window_bits",
+            "permessage-deflate"
+        },
+    };
+
     [Theory]
     [MemberData(nameof(DefaultTable))]
     public void Negotiate_Offer_ExactResponseOrDecline(string offer, string expected)
     {
+        var agreed = Negotiate(offer, new PerMessageDeflateOptions(), WithZLib);
+        Assert.Equal(expected, agreed?.ToExtensionHeader().ToString() ?? None);
+    }
+
+    [Theory]
+    [MemberData(nameof(WithoutZLibTable))]
+    public void Negotiate_WithoutSystemZLib_SmallServerWindowsDeclined(string offer, string expected)
+    {
+        var agreed = Negotiate(offer, new PerMessageDeflateOptions(), bits => bits == PerMessageDeflateParameters.MaxWindowBits);
+        Assert.Equal(expected, agreed?.ToExtensionHeader().ToString() ?? None);
+    }
+
+    // The machines this suite runs on (Debian with zlib1g, as CI) have the system zlib: the public entry point then
+    // answers exactly as the zlib table says. Fails loudly where libz.so.1 is missing rather than testing less.
+    [Theory]
+    [MemberData(nameof(DefaultTable))]
+    public void Negotiate_PublicEntryPointOnThisMachine_AnswersAsTheZLibTable(string offer, string expected)
+    {
+        Assert.True(ZLibNative.IsAvailable, $"{ZLibNative.LibraryName} could not be loaded (install zlib1g)");
         var agreed = Negotiator.Negotiate(Request(offer), new PerMessageDeflateOptions());
         Assert.Equal(expected, agreed?.ToExtensionHeader().ToString() ?? None);
+    }
+
+    [Theory]
+    [InlineData(8, false)]
+    [InlineData(9, true)]
+    [InlineData(12, true)]
+    [InlineData(14, true)]
+    [InlineData(15, true)]
+    [InlineData(16, false)]
+    public void CanCompressWithWindow_ThisMachine_NineToFifteen(int bits, bool expected)
+    {
+        Assert.Equal(expected, PerMessageDeflateExtension.CanCompressWithWindow(bits));
     }
 
     // With both server options on, every accepted offer gets both no_context_takeover parameters (RFC 7692 §7.1.1.1,
@@ -96,11 +164,12 @@ public sealed class NegotiatorTests
     [InlineData(
         "permessage-deflate; server_max_window_bits=15; client_no_context_takeover",
         "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=15")]
-    [InlineData("permessage-deflate; server_max_window_bits=9", None)]
+    [InlineData("permessage-deflate; server_max_window_bits=9", "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9")]
+    [InlineData("permessage-deflate; server_max_window_bits=8", None)]
     public void Negotiate_ServerAsksForNoContextTakeover_AddedToAcceptedOffer(string offer, string expected)
     {
         var options = new PerMessageDeflateOptions { ServerNoContextTakeover = true, ClientNoContextTakeover = true };
-        var agreed = Negotiator.Negotiate(Request(offer), options);
+        var agreed = Negotiate(offer, options, WithZLib);
         Assert.Equal(expected, agreed?.ToExtensionHeader().ToString() ?? None);
     }
 
@@ -108,7 +177,7 @@ public sealed class NegotiatorTests
     public void Negotiate_OfferSplitOverTwoFieldLines_ReadAsOneList()
     {
         var headers = new HttpHeaders()
-            .Add(ExtensionHeader.HeaderName, "permessage-deflate; server_max_window_bits=10")
+            .Add(ExtensionHeader.HeaderName, "permessage-deflate; server_max_window_bits=8")
             .Add(ExtensionHeader.HeaderName, "permessage-deflate; client_no_context_takeover");
         Assert.Equal("permessage-deflate; client_no_context_takeover", Negotiator.Negotiate(headers, new PerMessageDeflateOptions())?.ToString());
     }
@@ -164,6 +233,14 @@ public sealed class NegotiatorTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new PerMessageDeflateParameters { ServerMaxWindowBits = 7 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new PerMessageDeflateParameters { ClientMaxWindowBits = 16 });
+    }
+
+    private static bool WithZLib(int bits) => bits is >= 9 and <= 15;
+
+    private static PerMessageDeflateParameters? Negotiate(string offer, PerMessageDeflateOptions options, Func<int, bool> canCompressWithWindow)
+    {
+        // As Negotiator.Negotiate(HttpHeaders, ...) does: a malformed field agrees nothing.
+        return ExtensionHeader.TryParseList([offer], out var offers) ? Negotiator.Negotiate(offers, options, canCompressWithWindow) : null;
     }
 
     private static HttpHeaders Request(string extensions) =>

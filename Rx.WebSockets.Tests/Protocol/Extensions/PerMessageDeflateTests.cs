@@ -515,11 +515,19 @@ public sealed class PerMessageDeflateTests
     // ---- Construction ----
 
     [Fact]
-    public void Constructor_AgreementLimitsOwnSendWindow_Refused()
+    public void Constructor_AgreementLimitsOwnSendWindow_AcceptedThroughSystemZLibButNotAtEightBits()
     {
+        // 9–14 bits compress through the system zlib (WindowBitsTests checks the bytes); 8 cannot be honoured.
         var limited = new PerMessageDeflateParameters { ServerMaxWindowBits = 10, ClientMaxWindowBits = 12 };
-        Assert.Throws<ArgumentException>(() => new PerMessageDeflateExtension(Side.Server, limited));
-        Assert.Throws<ArgumentException>(() => new PerMessageDeflateExtension(Side.Client, limited));
+        using (var limitedServer = new PerMessageDeflateExtension(Side.Server, limited))
+        using (var limitedClient = new PerMessageDeflateExtension(Side.Client, limited))
+        {
+            Assert.Equal(Frame.Text(Hello), limitedClient.Decode(limitedServer.CompressMessage(Frame.Text(Hello))));
+        }
+
+        var eight = new PerMessageDeflateParameters { ServerMaxWindowBits = 8, ClientMaxWindowBits = 8 };
+        Assert.Throws<ArgumentException>(() => new PerMessageDeflateExtension(Side.Server, eight));
+        Assert.Throws<ArgumentException>(() => new PerMessageDeflateExtension(Side.Client, eight));
 
         // Only the receiving end's window is limited: any window inflates with 15 bits.
         using var server = new PerMessageDeflateExtension(Side.Server, new PerMessageDeflateParameters { ClientMaxWindowBits = 9 });
@@ -751,7 +759,7 @@ public sealed class PerMessageDeflateTests
         return Frame.Create(frames[0].Opcode, isFinal: true, frames[0].Rsv1, false, false, payload);
     }
 
-    private static IEnumerable<DataFrame> SampleMessages(Random random)
+    internal static IEnumerable<DataFrame> SampleMessages(Random random)
     {
         foreach (int length in new[] { 1, 5, 100, 1000, 16 * 1024, 70_000, 200_000 })
         {
@@ -766,7 +774,7 @@ public sealed class PerMessageDeflateTests
         yield return Frame.Text(Hello);
     }
 
-    private static string JsonLike(int length, int seed)
+    internal static string JsonLike(int length, int seed)
     {
         var random = new Random(seed);
         var builder = new StringBuilder(length + 100);

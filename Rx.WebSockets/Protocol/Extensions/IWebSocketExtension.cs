@@ -37,6 +37,19 @@ public interface IWebSocketExtension : IDisposable
     /// <returns>The frame to write (the same instance when nothing changes).</returns>
     Frame Encode(Frame frame);
 
+    /// <summary>
+    /// Sends the message this frame starts as the application gave it (for permessage-deflate: uncompressed, RSV1
+    /// clear) while keeping the extension's state in step: what <see cref="Encode"/> does for a message the extension
+    /// chose not to transform. The session calls it for messages the application marked (see
+    /// <c>WebSocketSessionExtensions.Uncompressed</c>).
+    /// </summary>
+    /// <param name="frame">
+    /// The frame as the application gave it. Only the first frame of a message decides: a continuation or control
+    /// frame is handled exactly as by <see cref="Encode"/>.
+    /// </param>
+    /// <returns>The frame to write (the same instance when nothing changes).</returns>
+    Frame EncodeUncompressed(Frame frame);
+
     /// <summary>Transforms a frame just received.</summary>
     /// <param name="frame">The frame as the decoder produced it.</param>
     /// <returns>The frame to deliver (the same instance when nothing changes).</returns>

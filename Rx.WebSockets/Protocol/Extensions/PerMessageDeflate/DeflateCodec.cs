@@ -13,8 +13,9 @@ namespace Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 /// <remarks>
 /// Built on <see cref="DeflateStream"/>, which is raw DEFLATE with a 15-bit window in both directions.
 /// <see cref="DeflateStream.Flush()"/> is a zlib <c>Z_SYNC_FLUSH</c>, which ends in <see cref="FlushMarker"/> (the
-/// tests check it on this runtime). The BCL exposes no window-bits setting and no reset, hence the negotiator's
-/// refusal of smaller server windows and a new stream per message when context takeover is off.
+/// tests check it on this runtime). The BCL of .NET 10 exposes no window-bits setting, so a compressor limited to a
+/// smaller window (9–14 bits) uses the system zlib through <see cref="ZLibNative"/> instead (ADR 0006); without it
+/// the negotiator declines such offers.
 /// </remarks>
 internal static class DeflateCodec
 {
@@ -33,8 +34,9 @@ internal static class DeflateCodec
 }
 
 /// <summary>
-/// The compressing half: one long-lived <see cref="DeflateStream"/> for context takeover (RFC 7692 §7.2.1: the
-/// LZ77 window carries over from message to message), or a fresh one per message when it must not.
+/// The compressing half: one long-lived compressor for context takeover (RFC 7692 §7.2.1: the LZ77 window carries
+/// over from message to message), or a fresh one per message when it must not. The compressor is a
+/// <see cref="DeflateStream"/> (15-bit window) or, for a smaller window, a <see cref="ZLibDeflateHandle"/>.
 /// </summary>
 /// <remarks>Thread-safety: none; it belongs to the connection's write side.</remarks>
 internal sealed class MessageDeflater : IDisposable
@@ -44,21 +46,40 @@ internal sealed class MessageDeflater : IDisposable
 
     private readonly CompressionLevel _level;
     private readonly bool _resetPerMessage;
+    private readonly int _windowBits;
     private readonly BufferWriterStream _sink = new();
     private DeflateStream? _stream;
+    private ZLibDeflateHandle? _native;
     private bool _disposed;
 
     /// <summary>Creates the compressor.</summary>
     /// <param name="level">The compression level.</param>
     /// <param name="noContextTakeover">Whether every message starts with an empty window (the stream is dropped after each).</param>
-    public MessageDeflater(CompressionLevel level, bool noContextTakeover)
+    /// <param name="windowBits">
+    /// The largest LZ77 window this end may use, 9–15 bits (RFC 7692 §7.1.2); below 15 the system zlib compresses,
+    /// so <see cref="ZLibNative.IsAvailable"/> must be true.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="windowBits"/> is not 9–15.</exception>
+    /// <exception cref="PlatformNotSupportedException">A window below 15 bits is asked for and the system zlib is not available.</exception>
+    public MessageDeflater(CompressionLevel level, bool noContextTakeover, int windowBits = PerMessageDeflateParameters.MaxWindowBits)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(windowBits, ZLibNative.MinDeflateWindowBits);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(windowBits, PerMessageDeflateParameters.MaxWindowBits);
+        if (windowBits < PerMessageDeflateParameters.MaxWindowBits && !ZLibNative.IsAvailable)
+        {
+            throw new PlatformNotSupportedException($"A {windowBits}-bit window needs the system zlib ({ZLibNative.LibraryName}), which could not be loaded.");
+        }
+
         _level = level;
         _resetPerMessage = noContextTakeover;
+        _windowBits = windowBits;
     }
 
-    /// <summary>Whether a compression stream (and its native state) is currently held.</summary>
-    public bool HasStream => _stream is not null;
+    /// <summary>Whether a compressor (and its native state) is currently held.</summary>
+    public bool HasStream => _stream is not null || _native is not null;
+
+    /// <summary>Whether the system zlib compresses (a window below 15 bits) rather than <see cref="DeflateStream"/>.</summary>
+    public bool UsesSystemZLib => _windowBits < PerMessageDeflateParameters.MaxWindowBits;
 
     /// <summary>
     /// Compresses the next part of the message being sent and returns it as a new array. At the end of the message
@@ -72,22 +93,38 @@ internal sealed class MessageDeflater : IDisposable
     public byte[] Compress(ReadOnlySpan<byte> data, bool endOfMessage)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var stream = _stream ??= new DeflateStream(_sink, _level, leaveOpen: true);
         using var output = new PooledBufferWriter(Math.Clamp(data.Length / 2, MinimumOutputCapacity, MaximumInitialOutputCapacity));
-        _sink.Target = output;
-        try
+        if (UsesSystemZLib)
         {
-            stream.Write(data);
-            stream.Flush();
+            var native = _native ??= ZLibDeflateHandle.Create(ToZLibLevel(_level), _windowBits);
+            try
+            {
+                native.CompressAndFlush(data, output);
+            }
+            catch
+            {
+                DropStream();
+                throw;
+            }
         }
-        catch
+        else
         {
-            DropStream();
-            throw;
-        }
-        finally
-        {
-            _sink.Target = null;
+            var stream = _stream ??= new DeflateStream(_sink, _level, leaveOpen: true);
+            _sink.Target = output;
+            try
+            {
+                stream.Write(data);
+                stream.Flush();
+            }
+            catch
+            {
+                DropStream();
+                throw;
+            }
+            finally
+            {
+                _sink.Target = null;
+            }
         }
 
         ReadOnlySpan<byte> compressed = output.WrittenSpan;
@@ -107,7 +144,7 @@ internal sealed class MessageDeflater : IDisposable
             if (!compressed.EndsWith(DeflateCodec.FlushMarker))
             {
                 DropStream();
-                throw new InvalidOperationException("zlib did not end a sync flush with 00 00 FF FF; this runtime's DeflateStream cannot be used for RFC 7692.");
+                throw new InvalidOperationException("zlib did not end a sync flush with 00 00 FF FF; this compressor cannot be used for RFC 7692.");
             }
 
             // RFC 7692 §7.2.1: "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
@@ -129,6 +166,18 @@ internal sealed class MessageDeflater : IDisposable
         DropStream();
     }
 
+    /// <summary>
+    /// zlib's level for a <see cref="CompressionLevel"/>, as <see cref="DeflateStream"/> maps it: Optimal is zlib's
+    /// default 6 (what ManagedWebSocket, Ktor and python-websockets use), so both codecs compress alike.
+    /// </summary>
+    internal static int ToZLibLevel(CompressionLevel level) => level switch
+    {
+        CompressionLevel.NoCompression => 0,
+        CompressionLevel.Fastest => 1,
+        CompressionLevel.SmallestSize => 9,
+        _ => 6,
+    };
+
     private void DropStream()
     {
         if (_stream is { } stream)
@@ -138,6 +187,12 @@ internal sealed class MessageDeflater : IDisposable
             // Disposing writes a final block; with no target it goes nowhere.
             _sink.Target = null;
             stream.Dispose();
+        }
+
+        if (_native is { } native)
+        {
+            _native = null;
+            native.Dispose();
         }
     }
 

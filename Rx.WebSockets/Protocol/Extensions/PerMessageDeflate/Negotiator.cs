@@ -20,10 +20,13 @@ namespace Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 /// <item><c>client_no_context_takeover</c> (no value): accepted and answered, so that the server may drop its
 /// decompressor between messages; the client said it would not take over its window anyway (Ktor and ASP.NET Core
 /// answer it too).</item>
-/// <item><c>server_max_window_bits=N</c>: 15 is accepted and answered as 15 (§7.1.2.1: the response MUST carry it
-/// "with the same or smaller value as the offer"); 8–14 declines the offer, because <c>System.IO.Compression</c>
-/// always compresses with a 15-bit window and "A server declines an extension negotiation offer with this parameter
-/// if the server doesn't support it".</item>
+/// <item><c>server_max_window_bits=N</c>: accepted and answered with the same N (§7.1.2.1: the response MUST carry
+/// it "with the same or smaller value as the offer") when this process can compress with that window
+/// (<see cref="PerMessageDeflateExtension.CanCompressWithWindow"/>): 15 always, 9–14 when the system zlib is loaded
+/// (.NET 10's <c>System.IO.Compression</c> has no window setting; ADR 0006). Otherwise the offer is declined, as
+/// "A server declines an extension negotiation offer with this parameter if the server doesn't support it": 9–14
+/// without zlib, and 8 always, because zlib's raw deflate refuses an 8-bit window and compressing with 9 instead
+/// would break the agreement (Node's zlib, under npm <c>ws</c>, silently does that).</item>
 /// <item><c>client_max_window_bits</c> with or without a value 8–15: accepted and not answered. The server inflates
 /// with a 15-bit window, which reads any stream made with 15 bits or fewer, so it has no reason to ask the client
 /// for less (§7.1.2.2 lets the server "either ignore this value or use this value"), and omitting the parameter is
@@ -70,10 +73,19 @@ public static class Negotiator
     /// <param name="options">What the server asks for on top of the offer.</param>
     /// <returns>The parameters agreed from the first acceptable permessage-deflate offer, or <see langword="null"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument or one of the offers is null.</exception>
-    public static PerMessageDeflateParameters? Negotiate(IEnumerable<ExtensionHeader> offers, PerMessageDeflateOptions options)
+    public static PerMessageDeflateParameters? Negotiate(IEnumerable<ExtensionHeader> offers, PerMessageDeflateOptions options) =>
+        Negotiate(offers, options, PerMessageDeflateExtension.CanCompressWithWindow);
+
+    /// <summary>Negotiates with a stated compressor capability (tests use it to negotiate as if zlib were missing).</summary>
+    /// <param name="offers">The elements of the request's extension list.</param>
+    /// <param name="options">What the server asks for on top of the offer.</param>
+    /// <param name="canCompressWithWindow">Whether the server can compress with a window of the given number of bits.</param>
+    /// <returns>The parameters agreed from the first acceptable offer, or <see langword="null"/>.</returns>
+    internal static PerMessageDeflateParameters? Negotiate(IEnumerable<ExtensionHeader> offers, PerMessageDeflateOptions options, Func<int, bool> canCompressWithWindow)
     {
         ArgumentNullException.ThrowIfNull(offers);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(canCompressWithWindow);
         foreach (var offer in offers)
         {
             ArgumentNullException.ThrowIfNull(offer, nameof(offers));
@@ -82,7 +94,7 @@ public static class Negotiator
             // in the |Sec-WebSocket-Extensions| header, one for each PMCE offered", in its order of preference;
             // RFC 6455 §9.1: the server accepts by answering one of them.
             if (string.Equals(offer.Name, PerMessageDeflateParameters.ExtensionName, StringComparison.OrdinalIgnoreCase)
-                && TryAccept(offer, options) is { } accepted)
+                && TryAccept(offer, options, canCompressWithWindow) is { } accepted)
             {
                 return accepted;
             }
@@ -91,7 +103,7 @@ public static class Negotiator
         return null;
     }
 
-    private static PerMessageDeflateParameters? TryAccept(ExtensionHeader offer, PerMessageDeflateOptions options)
+    private static PerMessageDeflateParameters? TryAccept(ExtensionHeader offer, PerMessageDeflateOptions options, Func<int, bool> canCompressWithWindow)
     {
         // One flag per defined parameter: whether the offer named it. `seen` points at the current parameter's flag,
         // so that a second occurrence is caught in one place.
@@ -99,6 +111,7 @@ public static class Negotiator
         bool clientNoContextTakeover = false;
         bool serverMaxWindowBits = false;
         bool clientMaxWindowBits = false;
+        int serverWindowBits = PerMessageDeflateParameters.MaxWindowBits;
         foreach (var parameter in offer.Parameters)
         {
             bool valid;
@@ -116,13 +129,13 @@ public static class Negotiator
             }
             else if (Is(parameter, PerMessageDeflateParameters.ServerMaxWindowBitsName))
             {
-                // RFC 7692 §7.1.2.1: a value is required. Only 15 can be honoured: the codec cannot compress with a
-                // smaller window, and once the offer is accepted "the server MUST NOT use an LZ77 sliding window size
-                // greater than the size" the client named.
+                // RFC 7692 §7.1.2.1: a value is required, and once the offer is accepted "the server MUST NOT use an
+                // LZ77 sliding window size greater than the size" the client named: only a window the compressor can
+                // really be limited to is accepted.
                 seen = ref serverMaxWindowBits;
                 valid = parameter.Value is { } serverBits
-                    && PerMessageDeflateParameters.TryParseWindowBits(serverBits, out int bits)
-                    && bits == PerMessageDeflateParameters.MaxWindowBits;
+                    && PerMessageDeflateParameters.TryParseWindowBits(serverBits, out serverWindowBits)
+                    && canCompressWithWindow(serverWindowBits);
             }
             else if (Is(parameter, PerMessageDeflateParameters.ClientMaxWindowBitsName))
             {
@@ -151,7 +164,9 @@ public static class Negotiator
         {
             ServerNoContextTakeover = serverNoContextTakeover || options.ServerNoContextTakeover,
             ClientNoContextTakeover = clientNoContextTakeover || options.ClientNoContextTakeover,
-            ServerMaxWindowBits = serverMaxWindowBits ? PerMessageDeflateParameters.MaxWindowBits : null,
+            // RFC 7692 §7.1.2.1: answered "with the same or smaller value as the offer"; the same, since a smaller
+            // window only costs ratio.
+            ServerMaxWindowBits = serverMaxWindowBits ? serverWindowBits : null,
         };
     }
 

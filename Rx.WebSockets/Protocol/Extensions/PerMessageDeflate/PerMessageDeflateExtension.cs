@@ -15,8 +15,8 @@ namespace Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 /// (<see cref="Fragmentation.Fragment"/> keeps RSV1 on the first fragment only, as §6.1 requires).
 /// <see cref="Encode"/> does the same for whole messages and also accepts a message the application fragments
 /// itself: its fragments are compressed as one DEFLATE stream, RSV1 on the first. Control frames pass unchanged.
-/// Skipping the extension for a message (sending it as is, between messages) sends it uncompressed, which RFC 7692
-/// allows at any time.
+/// <see cref="EncodeUncompressed"/> sends one message uncompressed (RSV1 clear), which RFC 7692 allows at any time,
+/// keeping the state in step; with context takeover the compressor's window simply skips that message.
 /// </para>
 /// <para>
 /// Receiving. <see cref="Decode"/> takes every frame the decoder produces (configured to allow RSV1 on the first
@@ -28,9 +28,12 @@ namespace Rx.WebSockets.Protocol.Extensions.PerMessageDeflate;
 /// a continuation or control frame with 1002 (§6.1).
 /// </para>
 /// <para>
-/// Window bits: <c>System.IO.Compression</c> compresses with a 15-bit window only, so the constructor refuses an
-/// agreement that limits this end's window; <see cref="Negotiator"/> never makes one. Any window is accepted on
-/// receive.
+/// Window bits (ADR 0006): this end compresses with the window the agreement allows it. At 15 bits that is
+/// <c>System.IO.Compression</c>; at 9 to 14 bits the system zlib (<c>libz.so.1</c>), because .NET 10's
+/// System.IO.Compression has no window setting. 8 bits cannot be honoured (zlib's raw deflate refuses it), so the
+/// constructor refuses an agreement that needs it or needs zlib where it is missing (see
+/// <see cref="CanCompressWithWindow"/>); <see cref="Negotiator"/> never makes one. Any window is accepted on
+/// receive: a 15-bit inflater reads every smaller window.
 /// </para>
 /// <para>
 /// Thread-safety: the send side (<see cref="CompressMessage"/>, <see cref="Encode"/>) and the receive side
@@ -62,7 +65,7 @@ public sealed class PerMessageDeflateExtension : IWebSocketExtension
     /// <param name="limits">The limits; <see cref="FrameLimits.MaxMessageSize"/> caps each inflated message. Null for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="side"/> is not a defined value.</exception>
-    /// <exception cref="ArgumentException">The agreement limits this end's compression window below 15 bits, which the codec cannot honour.</exception>
+    /// <exception cref="ArgumentException">The agreement limits this end's compression window to one <see cref="CanCompressWithWindow"/> rejects.</exception>
     public PerMessageDeflateExtension(Side side, PerMessageDeflateParameters parameters, PerMessageDeflateOptions? options = null, FrameLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -74,12 +77,16 @@ public sealed class PerMessageDeflateExtension : IWebSocketExtension
         bool isServer = side == Side.Server;
 
         // RFC 7692 §7.1.2.1/§7.1.2.2: the end whose window was limited "MUST NOT use an LZ77 sliding window size
-        // greater than" the agreed value; DeflateStream always uses 15 bits.
+        // greater than" the agreed value. DeflateStream always uses 15 bits, the system zlib 9 to 15 (its raw
+        // deflate refuses 8), and compressing with 9 when 8 was agreed would break that MUST.
         int sendWindowBits = isServer ? parameters.EffectiveServerMaxWindowBits : parameters.EffectiveClientMaxWindowBits;
-        if (sendWindowBits < PerMessageDeflateParameters.MaxWindowBits)
+        if (!CanCompressWithWindow(sendWindowBits))
         {
             throw new ArgumentException(
-                $"The agreement limits this end's LZ77 window to {sendWindowBits} bits; System.IO.Compression can only compress with 15.", nameof(parameters));
+                sendWindowBits < ZLibNative.MinDeflateWindowBits
+                    ? $"The agreement limits this end's LZ77 window to {sendWindowBits} bits; zlib cannot compress raw DEFLATE with less than {ZLibNative.MinDeflateWindowBits}."
+                    : $"The agreement limits this end's LZ77 window to {sendWindowBits} bits, which needs the system zlib ({ZLibNative.LibraryName}); it could not be loaded.",
+                nameof(parameters));
         }
 
         options ??= new PerMessageDeflateOptions();
@@ -92,7 +99,7 @@ public sealed class PerMessageDeflateExtension : IWebSocketExtension
 
         // RFC 7692 §7.1.1: server_no_context_takeover binds the server's compressor (and so the client's
         // decompressor), client_no_context_takeover the client's.
-        _deflater = new MessageDeflater(options.CompressionLevel, isServer ? parameters.ServerNoContextTakeover : parameters.ClientNoContextTakeover);
+        _deflater = new MessageDeflater(options.CompressionLevel, isServer ? parameters.ServerNoContextTakeover : parameters.ClientNoContextTakeover, sendWindowBits);
         _inflater = new MessageInflater(isServer ? parameters.ClientNoContextTakeover : parameters.ServerNoContextTakeover);
     }
 
@@ -107,6 +114,21 @@ public sealed class PerMessageDeflateExtension : IWebSocketExtension
 
     /// <summary>Always true: RSV1 is the "Per-Message Compressed" bit (RFC 7692 §6), allowed on the first frame of a data message only.</summary>
     public bool UsesRsv1 => true;
+
+    /// <summary>
+    /// Whether this process can compress with an LZ77 window of <paramref name="windowBits"/> bits: 15 always
+    /// (System.IO.Compression); 9 to 14 when the system zlib (<c>libz.so.1</c>) could be loaded, since .NET 10's
+    /// System.IO.Compression has no window setting; 8 never, because zlib's raw deflate refuses it. The negotiator
+    /// declines every offer that would need a window this returns false for.
+    /// </summary>
+    /// <param name="windowBits">A window size in bits.</param>
+    /// <returns>Whether a compressor limited to that window can be made.</returns>
+    public static bool CanCompressWithWindow(int windowBits) => windowBits switch
+    {
+        PerMessageDeflateParameters.MaxWindowBits => true,
+        >= ZLibNative.MinDeflateWindowBits and < PerMessageDeflateParameters.MaxWindowBits => ZLibNative.IsAvailable,
+        _ => false,
+    };
 
     /// <summary>Whether a compressor is held between messages (only with context takeover on the send side).</summary>
     internal bool HoldsCompressor => _deflater.HasStream;
@@ -151,7 +173,23 @@ public sealed class PerMessageDeflateExtension : IWebSocketExtension
     /// <exception cref="ArgumentNullException"><paramref name="frame"/> is null.</exception>
     /// <exception cref="ArgumentException">The frame already has RSV1 set.</exception>
     /// <exception cref="InvalidOperationException">The fragments are out of order (RFC 6455 §5.4).</exception>
-    public Frame Encode(Frame frame)
+    public Frame Encode(Frame frame) => EncodeCore(frame, compress: true);
+
+    /// <summary>
+    /// As <see cref="Encode"/>, except that the message this frame starts is sent as it is, RSV1 clear: RFC 7692 §6
+    /// marks compression per message with the "Per-Message Compressed" bit, so a message without it is an ordinary
+    /// uncompressed message. The compressor is not touched, so with context takeover the next compressed message still
+    /// refers to the window of the last compressed one, exactly as the peer's decompressor, which also skipped this
+    /// message, expects.
+    /// </summary>
+    /// <param name="frame">The frame as the application gave it, without RSV1. Only a message's first frame decides.</param>
+    /// <returns>The frame to write.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="frame"/> is null.</exception>
+    /// <exception cref="ArgumentException">The frame already has RSV1 set.</exception>
+    /// <exception cref="InvalidOperationException">The fragments are out of order (RFC 6455 §5.4).</exception>
+    public Frame EncodeUncompressed(Frame frame) => EncodeCore(frame, compress: false);
+
+    private Frame EncodeCore(Frame frame, bool compress)
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (frame.IsControl)
@@ -186,11 +224,11 @@ public sealed class PerMessageDeflateExtension : IWebSocketExtension
 
         if (frame.IsFinal)
         {
-            return CompressWhole(data);
+            return compress ? CompressWhole(data) : frame;
         }
 
         // The total size is unknown, so the first fragment decides.
-        _sendCompressing = frame.Payload.Length >= _minimumSizeToCompress;
+        _sendCompressing = compress && frame.Payload.Length >= _minimumSizeToCompress;
         _sendMessageOpen = true;
         return _sendCompressing ? CreateDataFrame(frame.Opcode, _deflater.Compress(frame.Payload.Span, endOfMessage: false), isFinal: false, rsv1: true) : frame;
     }
