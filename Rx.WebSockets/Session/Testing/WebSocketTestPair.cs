@@ -44,7 +44,7 @@ public sealed class WebSocketTestPair : IAsyncDisposable
     /// </param>
     /// <returns>The pair.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="scheduler"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="compression"/> limits a window below 15 bits, which the codec cannot honour.</exception>
+    /// <exception cref="ArgumentException"><paramref name="compression"/> asks for a window the codec cannot honour: 8 bits always, 9–14 bits when the system zlib is missing.</exception>
     public static WebSocketTestPair Create(
         IScheduler scheduler, WebSocketOptions? serverOptions = null, WebSocketOptions? clientOptions = null, PerMessageDeflateParameters? compression = null)
     {
