@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers and tools that the interop tests drive, when they are missing:
-#   Debian: python3-websockets (for /usr/bin/python3), curl, wrk, chromium (headless), nodejs + npm;
+#   Debian: python3-websockets (for /usr/bin/python3), curl, wrk, chromium (headless), nodejs + npm,
+#           zlib1g (libz.so.1, which permessage-deflate binds for window bits below 15);
 #   npm:    ws, pinned by Rx.WebSockets.Tests/Interop/peers/node/package-lock.json (npm ci).
 # Idempotent: a machine that has everything installs nothing. Needs root for apt-get (CI runs as root).
 set -euo pipefail
@@ -13,6 +14,7 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+ldconfig -p 2>/dev/null | grep -q 'libz\.so\.1 ' || missing+=(zlib1g)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]}"
