@@ -252,6 +252,8 @@ public sealed class PerMessageCompressTests
 
         public IObservable<PongFrame> Pongs => Observable.Never<PongFrame>();
 
+        public IObservable<TimeSpan> PingRoundTrips => Observable.Never<TimeSpan>();
+
         public long UnsentFrameCount => 0;
 
         public void Start()
