@@ -146,7 +146,12 @@ internal sealed class WsServer : IAsyncDisposable
 {
     private readonly Channel<AcceptedSession> _accepted = Channel.CreateUnbounded<AcceptedSession>();
 
-    private WsServer(Func<HttpExchange, WebSocketOptions> options, IScheduler? scheduler, Func<IWebSocketServerSession, IObservable<CloseReason>>? run, Func<HttpServerSettings, HttpServerSettings>? configure)
+    private WsServer(
+        Func<HttpExchange, WebSocketOptions> options,
+        IScheduler? scheduler,
+        Func<IWebSocketServerSession, IObservable<CloseReason>>? run,
+        Func<HttpServerSettings, HttpServerSettings>? configure,
+        HttpRequestHandler? http)
     {
         run ??= session => session.Run(frames => frames);
         Loopback = LoopbackServer.Start(
@@ -154,6 +159,12 @@ internal sealed class WsServer : IAsyncDisposable
             {
                 if (!exchange.IsWebSocketRequest)
                 {
+                    if (http is not null)
+                    {
+                        await http(exchange);
+                        return;
+                    }
+
                     exchange.Response.Write("plain");
                     return;
                 }
@@ -191,13 +202,20 @@ internal sealed class WsServer : IAsyncDisposable
         Func<HttpExchange, WebSocketOptions>? options = null,
         IScheduler? scheduler = null,
         Func<IWebSocketServerSession, IObservable<CloseReason>>? run = null,
-        Func<HttpServerSettings, HttpServerSettings>? configure = null) =>
-        new(options ?? (_ => new WebSocketOptions { PingInterval = null }), scheduler, run, configure);
+        Func<HttpServerSettings, HttpServerSettings>? configure = null,
+        HttpRequestHandler? http = null) =>
+        new(options ?? (_ => new WebSocketOptions { PingInterval = null }), scheduler, run, configure, http);
 
     public Task<RawHttpConnection> ConnectAsync() => Loopback.ConnectAsync();
 
     /// <summary>The next session the server accepted.</summary>
     public async Task<AcceptedSession> NextSessionAsync() => await _accepted.Reader.ReadAsync().AsTask().WaitAsync(WsWire.Timeout);
+
+    /// <summary>A session the server accepted and no test took yet, if any.</summary>
+    public AcceptedSession? TryTakeSession() => _accepted.Reader.TryRead(out var accepted) ? accepted : null;
+
+    /// <summary>The outgoing queue behind a server session (its buffered bytes and control lane are what the limits bound).</summary>
+    public static OutgoingQueue QueueOf(IWebSocketSession session) => ((ISessionCore)session).Core.Queue;
 
     /// <summary>Waits until no connection is open (the server's own count, the one <see cref="HttpServerSettings.MaxConnections"/> checks).</summary>
     public async Task AssertNoConnectionLeftAsync()
