@@ -20,7 +20,10 @@ public sealed class NeverReadingClientTests
     // 32 MiB in all: several times what the kernel's socket buffers and the transport pipe can absorb on loopback.
     private const int ChunkCount = 2000;
     private const long OutgoingLimit = 256 * 1024;
-    private const int StuckFrameSize = 40 * 1024 * 1024;
+    // Four times the largest send buffer Linux gives a socket (tcp_wmem's maximum, 4 MiB by default), while the client's
+    // receive buffer is pinned small: the frame cannot leave the server while the client does not read.
+    private const int StuckFrameSize = 16 * 1024 * 1024;
+    private const int PinnedReceiveBuffer = 64 * 1024;
     private static readonly TimeSpan s_closeTimeout = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -78,11 +81,12 @@ public sealed class NeverReadingClientTests
             {
                 session.Start();
                 // One frame always fits an empty buffer; this one is larger than every kernel buffer between the two
-                // ends (tcp_wmem and tcp_rmem maxima), so its flush cannot finish while the client does not read.
+                // ends, so its flush cannot finish while the client does not read.
                 session.Send(new byte[StuckFrameSize]);
                 return session.Closed;
             });
         await using var client = await server.ConnectAsync();
+        client.Socket.ReceiveBufferSize = PinnedReceiveBuffer; // setting it also stops the kernel from growing it
         await client.UpgradeAsync();
         var stuck = await server.NextSessionAsync();
 
