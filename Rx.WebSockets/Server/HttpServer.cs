@@ -189,6 +189,12 @@ public sealed class HttpServer : IAsyncDisposable
 
     private void OnAccepted(Socket socket)
     {
+        if (!Context.Connections.TryAdd())
+        {
+            RefusedConnection.Refuse(socket, Context.Date.Value, _settings.TimeProvider);
+            return;
+        }
+
         SocketTransport transport;
         IServerConnection connection;
         try
@@ -200,6 +206,7 @@ public sealed class HttpServer : IAsyncDisposable
         {
             // The client reset the connection between accept and set-up: it costs only itself.
             socket.Dispose();
+            Context.Connections.Remove();
             return;
         }
 
@@ -212,6 +219,7 @@ public sealed class HttpServer : IAsyncDisposable
             // The accept loop must survive a failure to set up one connection.
             System.Diagnostics.Debug.Fail($"Creating a connection failed: {e}");
             transport.Abort();
+            Context.Connections.Remove();
             return;
         }
 
@@ -240,6 +248,7 @@ public sealed class HttpServer : IAsyncDisposable
         finally
         {
             _connections.TryRemove(id, out _);
+            Context.Connections.Remove();
         }
     }
 

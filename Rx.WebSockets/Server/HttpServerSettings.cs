@@ -31,6 +31,13 @@ public sealed record HttpServerSettings
 
     private readonly string _host = DefaultHost;
     private readonly int _port = DefaultPort;
+    /// <summary>
+    /// The default of <see cref="MaxConnections"/>: 100,000. Ten times the 10,000 sessions one box is sized for (the
+    /// soak run), so no honest deployment meets it, while it stops an open port from taking connections until the
+    /// process runs out of descriptors or memory (an idle connection holds a few KiB, a live session tens of KiB).
+    /// </summary>
+    public const int DefaultMaxConnections = 100_000;
+
     private readonly TimeSpan _connectionIdleTimeout = TimeSpan.FromSeconds(45);
     private readonly TimeSpan _requestHeadTimeout = TimeSpan.FromSeconds(30);
     private readonly TimeSpan _shutdownGracePeriod = TimeSpan.FromSeconds(1);
@@ -40,6 +47,7 @@ public sealed record HttpServerSettings
     private readonly int _maxSendBufferSize = DefaultMaxSendBufferSize;
     private readonly int _listenBacklog = DefaultListenBacklog;
     private readonly HttpLimits _limits = HttpLimits.Default;
+    private readonly int _maxConnections = DefaultMaxConnections;
 
     /// <summary>
     /// The address to listen on: an IP literal (<c>0.0.0.0</c>, <c>127.0.0.1</c>, <c>::</c>, <c>::1</c>) or a host
@@ -183,6 +191,25 @@ public sealed record HttpServerSettings
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
             _listenBacklog = value;
+        }
+    }
+
+    /// <summary>
+    /// The most connections open at once, upgraded WebSocket connections included (Kestrel's
+    /// <c>MaxConcurrentConnections</c>, which is unlimited by default; Ktor has none). A connection accepted beyond it
+    /// is not served: it gets <c>503 Service Unavailable</c> with <c>Connection: close</c> and is closed, so that a
+    /// client (or a load balancer) learns the server is full instead of seeing a bare reset; what it sent is read and
+    /// discarded for at most one second before the close, so that the 503 is not lost to a reset. Default
+    /// <see cref="DefaultMaxConnections"/>; <see cref="int.MaxValue"/> for no limit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public int MaxConnections
+    {
+        get => _maxConnections;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            _maxConnections = value;
         }
     }
 

@@ -129,6 +129,18 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
         }
     }
 
+    /// <summary>Frames queued on the control lane: at most a pong, a ping and a Close, however fast the peer pings.</summary>
+    public int ControlCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _control.Count;
+            }
+        }
+    }
+
     /// <summary>Whether new data-lane frames are refused (a Close is queued or the queue was aborted).</summary>
     public bool IsSealed
     {

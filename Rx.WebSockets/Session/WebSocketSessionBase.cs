@@ -167,7 +167,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
 
     protected CloseHandshake Handshake { get; } = new();
 
-    protected OutgoingQueue Queue { get; }
+    protected internal OutgoingQueue Queue { get; }
 
     public void Start()
     {

@@ -164,7 +164,17 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
         {
             // The session owns the pipes now; the socket closes once it has completed both.
             await upgraded.Completion.ConfigureAwait(false);
+            if (upgraded.OutputAbandoned)
+            {
+                // The session gave up on a peer that does not read: draining the send buffer would wait forever.
+                _transport.Abort();
+            }
+
+            // Draining depends on the peer reading: the linger timeout bounds it, as for an HTTP close.
+            var linger = _context.Timeouts.Create(s_lingerTimeout, static s => ((Http1Connection)s!).OnLingerTimeout(), this);
+            linger.Start();
             await _transport.DisposeAsync().ConfigureAwait(false);
+            linger.Stop();
         }
         else
         {

@@ -16,6 +16,7 @@ internal sealed class ServerContext
         Parser = new HttpRequestParser(settings.Limits);
         Date = new DateHeader(settings.TimeProvider);
         Services = settings.Services ?? EmptyServiceProvider.Instance;
+        Connections = new ConnectionCounter(settings.MaxConnections);
     }
 
     public HttpServerSettings Settings { get; }
@@ -31,6 +32,9 @@ internal sealed class ServerContext
     public BlockMemoryPool ResponseBlocks { get; } = new();
 
     public IServiceProvider Services { get; }
+
+    /// <summary>The open connections, against <see cref="HttpServerSettings.MaxConnections"/>.</summary>
+    public ConnectionCounter Connections { get; }
 
     private sealed class EmptyServiceProvider : IServiceProvider
     {

@@ -14,6 +14,7 @@ internal sealed class UpgradedTransport : IDuplexPipe
 {
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _completedSides;
+    private int _outputAbandoned;
 
     public UpgradedTransport(IDuplexPipe inner)
     {
@@ -27,6 +28,12 @@ internal sealed class UpgradedTransport : IDuplexPipe
 
     /// <summary>Completes once both the input and the output have been completed by the new owner.</summary>
     public Task Completion => _completion.Task;
+
+    /// <summary>
+    /// Whether the new owner gave up on a flush (a session whose close timeout expired while the peer was not reading):
+    /// what is left in the send buffer will never be read, so the connection is to be reset, not drained.
+    /// </summary>
+    public bool OutputAbandoned => Volatile.Read(ref _outputAbandoned) != 0;
 
     private void OnSideCompleted(ref int flag)
     {
@@ -89,7 +96,11 @@ internal sealed class UpgradedTransport : IDuplexPipe
 
         public override void Advance(int bytes) => _inner.Advance(bytes);
 
-        public override void CancelPendingFlush() => _inner.CancelPendingFlush();
+        public override void CancelPendingFlush()
+        {
+            Volatile.Write(ref _owner._outputAbandoned, 1);
+            _inner.CancelPendingFlush();
+        }
 
         public override void Complete(Exception? exception = null)
         {
