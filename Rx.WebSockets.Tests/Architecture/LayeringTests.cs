@@ -18,7 +18,7 @@ public sealed class LayeringTests
     private static readonly string[] s_noIo =
     {
         "System.Reactive", "System.IO.Pipelines", "System.Net.Sockets", "Microsoft.", "System.Threading.Tasks", "async ",
-        "Task.Delay", "DateTime.Now", "DateTime.UtcNow", "Stopwatch", "new Random(",
+        "Task.Delay", "DateTime.Now", "DateTime.UtcNow", "Stopwatch.", "new Stopwatch(", "new Random(",
     };
 
     private static readonly Dictionary<string, string[]> s_forbiddenText = new()
@@ -27,7 +27,7 @@ public sealed class LayeringTests
         ["Internal"] = s_noIo.Concat(new[] { "Rx.WebSockets.Http", "Rx.WebSockets.Protocol", "Rx.WebSockets.Session", "Rx.WebSockets.Server", "Rx.WebSockets.Hosting" }).ToArray(),
         ["Http"] = s_noIo.Concat(new[] { "using Rx.WebSockets;", "Rx.WebSockets.Protocol", "Rx.WebSockets.Session", "Rx.WebSockets.Server", "Rx.WebSockets.Hosting" }).ToArray(),
         ["Protocol"] = s_noIo.Concat(new[] { "Rx.WebSockets.Session", "Rx.WebSockets.Server", "Rx.WebSockets.Hosting" }).ToArray(),
-        ["Session"] = new[] { "System.Net.Sockets", "Microsoft.AspNetCore", "Microsoft.Extensions.Hosting", "Rx.WebSockets.Server", "Rx.WebSockets.Hosting", "Task.Delay", "DateTime.Now", "DateTime.UtcNow", "Stopwatch", "new Random(" },
+        ["Session"] = new[] { "System.Net.Sockets", "Microsoft.AspNetCore", "Microsoft.Extensions.Hosting", "Rx.WebSockets.Server", "Rx.WebSockets.Hosting", "Task.Delay", "DateTime.Now", "DateTime.UtcNow", "Stopwatch.", "new Stopwatch(", "new Random(" },
         ["Server"] = new[] { "Microsoft.AspNetCore", "Microsoft.Extensions.Hosting", "Rx.WebSockets.Hosting" },
         ["Hosting"] = Array.Empty<string>(),
     };
