@@ -16,7 +16,13 @@ public sealed class TestCertificate : IDisposable
 {
     public const string Password = "rx-websockets-test";
 
-    private static readonly Lazy<TestCertificate> s_shared = new(() => Create("localhost"));
+    private static readonly Lazy<TestCertificate> s_shared = new(() =>
+    {
+        var shared = Create("localhost");
+        // Shared by test classes that run in any order: the temp files go when the test process ends.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.Dispose();
+        return shared;
+    });
 
     private TestCertificate(X509Certificate2 certificate, string folder)
     {
