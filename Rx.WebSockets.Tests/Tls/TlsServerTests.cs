@@ -218,6 +218,60 @@ public sealed class TlsServerTests
     }
 
     [Fact]
+    public async Task Stop_LiveWssSessions_AllReceiveGoingAwayOverTlsAndStopEndsBeforeTheGracePeriod()
+    {
+        const int Count = 20;
+        await using var server = await TlsTestKit.StartAsync();
+        var clients = new List<ClientWebSocket>();
+        for (int i = 0; i < Count; i++)
+        {
+            var client = new ClientWebSocket();
+            client.Options.RemoteCertificateValidationCallback = s_certificate.Pinned;
+            using var cts = new CancellationTokenSource(s_timeout);
+            await client.ConnectAsync(new Uri($"wss://127.0.0.1:{server.Port}/echo"), cts.Token);
+            await client.SendTextAsync("ping " + i);
+            Assert.Equal("ping " + i, await client.ReceiveTextAsync());
+            clients.Add(client);
+        }
+
+        // A grace period far longer than the test: only completed closing handshakes can end the stop in time.
+        var stopping = server.Server.StopAsync(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
+        foreach (var client in clients)
+        {
+            var (close, _) = await client.ReceiveMessageAsync();
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, close.CloseStatus);
+            using var cts = new CancellationTokenSource(s_timeout);
+            await client.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, null, cts.Token);
+        }
+
+        await stopping.WaitAsync(s_timeout);
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Stop_ClientStalledInTheHandshake_DoesNotWaitForTheHandshakeTimeout()
+    {
+        // No handshake timeout at all: only the stop itself can end this connection.
+        var tls = new TlsOptions(s_certificate.Certificate) { HandshakeTimeout = Timeout.InfiniteTimeSpan };
+        await using var server = await TlsTestKit.StartAsync(tls);
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(IPAddress.Loopback, server.Port).WaitAsync(s_timeout);
+        await silent.SendAsync(new byte[] { 0x16, 0x03, 0x01 }, SocketFlags.None);
+        // A full exchange on another connection proves the stalled one has been accepted (accepts are in order).
+        using (var http = TlsTestKit.PinnedClient())
+        {
+            Assert.Equal("hello over tls", await http.GetStringAsync(new Uri($"https://127.0.0.1:{server.Port}/hello")));
+        }
+
+        await server.Server.StopAsync(TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5)).WaitAsync(s_timeout);
+
+        Assert.Empty(await TlsTestKit.ReadUntilClosedAsync(silent));
+    }
+
+    [Fact]
     public void TlsOptions_CertificateWithoutPrivateKey_IsRejected()
     {
         using var publicOnly = X509CertificateLoader.LoadCertificate(s_certificate.Certificate.Export(X509ContentType.Cert));
