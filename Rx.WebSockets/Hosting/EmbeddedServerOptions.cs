@@ -29,12 +29,30 @@ public sealed class EmbeddedServerOptions
     /// <summary>How long the stop may take in all. Default 5 s (Ktor's <c>shutdownTimeout</c>).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// TLS (<c>https://</c>, <c>wss://</c>) with a certificate object; exclusive with <see cref="TlsCertificatePath"/>.
+    /// Default null.
+    /// </summary>
+    public TlsOptions? Tls { get; set; }
+
+    /// <summary>
+    /// TLS with the certificate in this file (PKCS#12, or PEM with its key; see
+    /// <see cref="TlsOptions.FromCertificateFile"/>), loaded and checked when the host starts. Default null: no TLS
+    /// unless <see cref="Tls"/> is set.
+    /// </summary>
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="TlsCertificatePath"/>; null for none.</summary>
+    public string? TlsCertificatePassword { get; set; }
+
     /// <summary>Changes the engine settings built from the properties above (limits, timeouts, clock); null for none.</summary>
     public Func<HttpServerSettings, HttpServerSettings>? ConfigureServer { get; set; }
 
     /// <summary>The engine settings these options describe.</summary>
     /// <returns>The settings.</returns>
     /// <exception cref="ArgumentException">A value is out of range (the validator reports these at host start).</exception>
+    /// <exception cref="System.IO.IOException">The TLS certificate file cannot be read.</exception>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">The TLS certificate file is not a certificate with a key.</exception>
     internal HttpServerSettings ToServerSettings()
     {
         var settings = new HttpServerSettings
@@ -43,6 +61,7 @@ public sealed class EmbeddedServerOptions
             Port = Port,
             ShutdownGracePeriod = ShutdownGracePeriod,
             ShutdownTimeout = ShutdownTimeout,
+            Tls = Tls ?? (TlsCertificatePath is null ? null : TlsOptions.FromCertificateFile(TlsCertificatePath, TlsCertificatePassword)),
         };
         return ConfigureServer is null ? settings : ConfigureServer(settings) ?? throw new InvalidOperationException("ConfigureServer returned null.");
     }

@@ -47,7 +47,7 @@ public static class ServiceCollectionExtensions
     /// a DI scope per session. Calls <see cref="AddRxWebSockets"/>.
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="configure">Sets the engine, host, port, watch paths and shutdown timing; validated at host start.</param>
+    /// <param name="configure">Sets the engine, host, port, watch paths, shutdown timing and TLS; validated at host start.</param>
     /// <param name="module">The application's routes.</param>
     /// <returns><paramref name="services"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>

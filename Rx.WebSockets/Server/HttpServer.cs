@@ -43,7 +43,11 @@ public sealed class HttpServer : IAsyncDisposable
         _settings = settings;
         _listeners = listeners;
         _connectionFactory = transport => connectionFactory(this, transport);
-        _transportOptions = new SocketTransportOptions(settings.MaxReceiveBufferSize, settings.MaxSendBufferSize);
+        _transportOptions = new SocketTransportOptions(settings.MaxReceiveBufferSize, settings.MaxSendBufferSize)
+        {
+            Tls = settings.Tls,
+            TimeProvider = settings.TimeProvider,
+        };
         Timeouts = new TimeoutQueue(settings.TimeProvider, TimeSpan.FromSeconds(1));
         Context = new ServerContext(settings, Timeouts);
         LocalEndPoints = listeners.Select(l => l.LocalEndPoint).ToArray();

@@ -229,6 +229,12 @@ public sealed record HttpServerSettings
     }
 
     /// <summary>
+    /// TLS for every connection (<c>https://</c>, <c>wss://</c>): the certificate, protocols and handshake timeout.
+    /// Default null: plaintext (<c>http://</c>, <c>ws://</c>).
+    /// </summary>
+    public TlsOptions? Tls { get; init; }
+
+    /// <summary>
     /// The services handed to WebSocket sessions as <see cref="Session.IWebSocketServerSession.Application"/> (Ktor's
     /// <c>application</c>). Default null: sessions get a provider that resolves nothing.
     /// </summary>

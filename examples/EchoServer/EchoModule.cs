@@ -58,7 +58,11 @@ public static class EchoModule
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(options);
-        return settings with { Limits = settings.Limits with { MaxRequestBodySize = options.MaxRequestBodySize } };
+        return settings with
+        {
+            Limits = settings.Limits with { MaxRequestBodySize = options.MaxRequestBodySize },
+            Tls = options.TlsCertificate is null ? settings.Tls : TlsOptions.FromCertificateFile(options.TlsCertificate, options.TlsPassword),
+        };
     }
 
     /// <summary>Echoes each message as it came: text as text, binary as binary (whole messages: the default session reassembles fragments).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO;
+using Rx.WebSockets.Server;
 
 namespace Rx.WebSockets.Examples.EchoServer;
 
@@ -18,6 +19,8 @@ public sealed record EchoServerOptions
           --max-frame-size N     largest WebSocket frame (and at least the largest message) in bytes (default 1048576)
           --max-body-size N      largest HTTP request body in bytes, for POST /echo and /upload (default 2147483648)
           --compression on|off   permessage-deflate (RFC 7692) on /echo when the client offers it (default on)
+          --tls-cert PATH        serve https:// and wss:// with this certificate (.pfx, or .pem with its key)
+          --tls-password PW      the certificate file's password
         """;
 
     /// <summary>The TCP port; 0 picks a free one. Default 8080.</summary>
@@ -46,6 +49,12 @@ public sealed record EchoServerOptions
 
     /// <summary>Whether /echo accepts permessage-deflate offers (RFC 7692). Default true, so browsers and clients negotiate it.</summary>
     public bool Compression { get; init; } = true;
+
+    /// <summary>The TLS certificate file (see <see cref="TlsOptions.FromCertificateFile"/>); null serves plaintext. Default null.</summary>
+    public string? TlsCertificate { get; init; }
+
+    /// <summary>The password of <see cref="TlsCertificate"/>; null for none.</summary>
+    public string? TlsPassword { get; init; }
 
     /// <summary>Parses the command line.</summary>
     /// <param name="args">The arguments, e.g. <c>--port 0 --ping-interval-ms 0</c>; <c>--name=value</c> works too.</param>
@@ -94,6 +103,8 @@ public sealed record EchoServerOptions
                 "--max-frame-size" => options with { MaxFrameSize = ParseNumber(flag, Next(), 1, FrameLimits.MaxSupportedSize) },
                 "--max-body-size" => options with { MaxRequestBodySize = ParseNumber(flag, Next(), 0, long.MaxValue) },
                 "--compression" => options with { Compression = ParseSwitch(flag, Next()) },
+                "--tls-cert" => options with { TlsCertificate = Path.GetFullPath(NonEmpty(flag, Next())) },
+                "--tls-password" => options with { TlsPassword = Next() },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.", nameof(args)),
             };
         }

@@ -61,6 +61,6 @@ await using var server = EmbeddedServer.Create(
 await server.StartAsync();
 
 string host = options.Host.Contains(':', StringComparison.Ordinal) ? $"[{options.Host}]" : options.Host;
-Console.WriteLine($"Listening on http://{host}:{server.LocalEndPoints[0].Port}");
+Console.WriteLine($"Listening on {(options.TlsCertificate is null ? "http" : "https")}://{host}:{server.LocalEndPoints[0].Port}");
 await server.Completion;
 return 0;

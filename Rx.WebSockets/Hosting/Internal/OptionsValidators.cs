@@ -1,6 +1,9 @@
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Rx.WebSockets.Server;
 
 namespace Rx.WebSockets.Hosting.Internal;
 
@@ -80,6 +83,38 @@ internal sealed class EmbeddedServerOptionsValidator : IValidateOptions<Embedded
             failures.Add("EmbeddedServerOptions.WatchPaths: a path is empty.");
         }
 
+        ValidateTls(options, failures);
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateTls(EmbeddedServerOptions options, List<string> failures)
+    {
+        if (options.TlsCertificatePath is null)
+        {
+            if (options.TlsCertificatePassword is not null)
+            {
+                failures.Add("EmbeddedServerOptions.TlsCertificatePassword is set without TlsCertificatePath.");
+            }
+
+            return;
+        }
+
+        if (options.Tls is not null)
+        {
+            failures.Add("EmbeddedServerOptions: set either Tls or TlsCertificatePath, not both.");
+            return;
+        }
+
+        // Loading it here turns a missing file, a wrong password or a certificate without its key into a failed host
+        // start that names the file, instead of a server that cannot complete a single handshake.
+        try
+        {
+            using var certificate = TlsOptions.FromCertificateFile(options.TlsCertificatePath, options.TlsCertificatePassword).ServerCertificate;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            failures.Add($"EmbeddedServerOptions.TlsCertificatePath: '{options.TlsCertificatePath}' cannot be used: {e.Message}");
+        }
     }
 }

@@ -23,6 +23,12 @@ internal sealed record SocketTransportOptions(long MaxReceiveBufferSize, long Ma
 {
     /// <summary>The smallest buffer the receive pump asks the pipe for.</summary>
     public const int MinimumReadSize = 4096;
+
+    /// <summary>TLS of every connection; null for plaintext, which keeps the pumps on the socket itself.</summary>
+    public TlsOptions? Tls { get; init; }
+
+    /// <summary>The clock of the TLS handshake timeout.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -47,7 +53,7 @@ internal sealed record SocketTransportOptions(long MaxReceiveBufferSize, long Ma
 /// <see cref="DisposeAsync"/> is called once, by the owner, after it stopped using the pipes.
 /// </para>
 /// </remarks>
-internal sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
+internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly Pipe _input;
@@ -66,6 +72,8 @@ internal sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(options);
         _socket = socket;
+        _tls = options.Tls;
+        _time = options.TimeProvider;
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
 
@@ -111,6 +119,12 @@ internal sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
             throw new InvalidOperationException("The transport is already started.");
         }
 
+        if (_tls is not null)
+        {
+            StartTls(_tls);
+            return;
+        }
+
         _receiving = Task.Run(ReceiveLoopAsync);
         _sending = Task.Run(SendLoopAsync);
     }
@@ -151,9 +165,11 @@ internal sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
         Volatile.Write(ref _disposing, 1);
         _output.Writer.Complete();
         _input.Reader.Complete();
+        CancelHandshake();
         await _sending.ConfigureAwait(false);
         _socket.Dispose();
         await _receiving.ConfigureAwait(false);
+        DisposeTls();
     }
 
     private async Task ReceiveLoopAsync()
