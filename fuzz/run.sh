@@ -19,7 +19,8 @@ done
 ensure_afl
 out="$WORK_DIR/out-$$"
 publish_instrumented "$out"
-harness=(dotnet "$out/Rx.WebSockets.Fuzz.dll")
+# afl-cmin needs the program as a path, not a name looked up on PATH.
+harness=("$(readlink -f "$(command -v dotnet)")" "$out/Rx.WebSockets.Fuzz.dll")
 
 for t in $targets; do
     corpus="$FUZZ_DIR/corpus/$t"
@@ -46,9 +47,15 @@ for t in $targets; do
     cp "$corpus"/q-* "$all/" 2>/dev/null || true
     if AFL_SKIP_BIN_CHECK=1 afl-cmin -i "$all" -o "$min" -t 5000 -m none -- "${harness[@]}" "$t" >"$findings.cmin.log" 2>&1; then
         rm -f "$corpus"/q-*
+        kept=$(for f in "$corpus"/*; do sha1sum <"$f"; done)
         for f in "$min"/*; do
             [ -e "$f" ] || continue
-            cp "$f" "$corpus/q-$(sha1sum "$f" | cut -c1-12)"
+            # Keep the corpus small: afl-cmin keeps the smallest input per edge, and the few that need kilobytes
+            # (long-input paths) are not worth carrying in git.
+            [ "$(stat -c %s "$f")" -le 4096 ] || continue
+            sum=$(sha1sum <"$f")
+            # Inputs equal to a seed or a saved finding are already there.
+            [[ "$kept" == *"$sum"* ]] || cp "$f" "$corpus/q-${sum:0:12}"
         done
     else
         echo "fuzz: afl-cmin failed on $t (see $findings.cmin.log); corpus left unchanged" >&2
