@@ -27,7 +27,7 @@ ensure_afl() {
     fi
     echo "fuzz: installing afl++ (apt-get)"
     apt-get update -qq >/dev/null || fail "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++ >/dev/null || fail "apt-get install afl++ failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends afl++ >/dev/null || fail "apt-get install afl++ failed"
     command -v afl-fuzz >/dev/null 2>&1 || fail "afl-fuzz still missing after installing afl++"
 }
 
