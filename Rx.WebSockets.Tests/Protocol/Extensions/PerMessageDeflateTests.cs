@@ -294,6 +294,34 @@ public sealed class PerMessageDeflateTests
     }
 
     [Theory]
+    [InlineData("c1 0b f3 48 cd c9 c9 07 00 00 e1 e1 e1")] // the bytes after the final block in the same frame
+    [InlineData("41 08 f3 48 cd c9 c9 07 00 00 00 00 80 03 e1 e1 e1")] // the same bytes in a continuation frame
+    [InlineData("41 08 f3 48 cd c9 c9 07 00 00 00 03 e1 e1 e1 80 00")] // ... in a middle fragment
+    public void Decode_DataAfterBfinalInSameMessage_IgnoredWhateverTheFragmentation(string wire)
+    {
+        // Fuzzing finding (fuzz/README.md, target inflate): bytes after a BFINAL block were ignored when they shared
+        // its frame but inflated as a new stream, failing with 1007, when they came in a later fragment. Either way
+        // they are not part of the DEFLATE stream; the next message still starts a new one.
+        var frames = ReceiveAllShapes(Side.Client, s_takeover, Hex.Parse(wire + " " + HelloFrame));
+        Assert.Equal(Hello, Text(frames.Take(frames.Count - 1)));
+        Assert.Equal(Frame.Text(Hello), frames[^1]);
+    }
+
+    [Theory]
+    [InlineData("c1 02 03 00")] // an empty message made of one empty final block (what DeflateStream.Dispose emits)
+    [InlineData("41 02 03 00 80 00")] // the same, then an empty final fragment
+    [InlineData("41 01 03 80 01 00")] // the final block split across fragments
+    public void Decode_EmptyFinalBlockThenAnotherMessage_NextMessageInflated(string wire)
+    {
+        // Fuzzing finding (fuzz/README.md, target inflate): a BFINAL block that produced no output in the read that
+        // fetched it was not seen as the end of the stream, and the finished stream then inflated every later
+        // message of the connection to nothing.
+        var frames = ReceiveAllShapes(Side.Client, s_takeover, Hex.Parse(wire + " " + HelloFrame + " " + HelloFrame));
+        Assert.All(frames.Take(frames.Count - 2), f => Assert.True(f.Payload.IsEmpty));
+        Assert.Equal([Frame.Text(Hello), Frame.Text(Hello)], frames.TakeLast(2));
+    }
+
+    [Theory]
     [InlineData("c1 00")] // nothing at all
     [InlineData("c1 01 00")] // what the .NET runtime sends: RFC 7692 §7.2.3.6's empty block
     [InlineData("41 00 80 00")] // fragmented, both fragments empty

@@ -256,6 +256,7 @@ internal sealed class MessageInflater : IDisposable
     private DeflateStream? _stream;
     private long _messageInputLength;
     private long _messageOutputLength;
+    private bool _streamEndedInMessage;
     private bool _disposed;
 
     /// <summary>Creates the decompressor.</summary>
@@ -283,12 +284,16 @@ internal sealed class MessageInflater : IDisposable
         // A compressed message with no payload at all is an empty message. Appending the marker to nothing would
         // be wrong: after a previous message the inflater would read it as the start of a 65,280-byte stored block.
         bool appendMarker = endOfMessage && _messageInputLength > 0;
-        byte[] result = compressed.IsEmpty && !appendMarker ? [] : InflateCore(compressed, appendMarker, maxMessageSize);
+        // Once a BFINAL block has ended the DEFLATE stream, the rest of the message is not DEFLATE data: DeflateStream
+        // ignores what follows the final block within one fragment, so later fragments are ignored too, and the
+        // result does not depend on how the peer fragmented the message (found by fuzzing, fuzz/README.md).
+        byte[] result = _streamEndedInMessage || (compressed.IsEmpty && !appendMarker) ? [] : InflateCore(compressed, appendMarker, maxMessageSize);
 
         if (endOfMessage)
         {
             _messageInputLength = 0;
             _messageOutputLength = 0;
+            _streamEndedInMessage = false;
 
             // RFC 7692 §7.2.2: without context takeover the peer "MUST start a new sliding window" for each message,
             // so nothing of this one is needed for the next.
@@ -316,6 +321,7 @@ internal sealed class MessageInflater : IDisposable
         using var output = new PooledBufferWriter((int)Math.Clamp(initialCapacity, MinimumReadLength, MaximumInitialOutputCapacity));
         Span<byte> probe = stackalloc byte[1];
         bool finished = false;
+        bool zeroAfterInput = false;
         try
         {
             while (true)
@@ -335,9 +341,26 @@ internal sealed class MessageInflater : IDisposable
                 {
                     // DeflateStream returns 0 without asking for input only once the DEFLATE stream has ended (a
                     // block with BFINAL set, RFC 7692 §7.2.3.4); every later read returns 0 too.
-                    finished = _input.ReadCount == readsBefore;
-                    break;
+                    if (_input.ReadCount == readsBefore)
+                    {
+                        finished = true;
+                        break;
+                    }
+
+                    // A read that fetched input and returned 0 may have met the end of the stream in that input (an
+                    // empty final block such as 03 00 produces nothing), or may need more: ask once more, which tells
+                    // them apart. Missing the end left a finished stream that silently inflated every later message
+                    // of the connection to nothing (found by fuzzing, fuzz/README.md).
+                    if (zeroAfterInput)
+                    {
+                        break;
+                    }
+
+                    zeroAfterInput = true;
+                    continue;
                 }
+
+                zeroAfterInput = false;
 
                 if (allowed == 0)
                 {
@@ -359,8 +382,10 @@ internal sealed class MessageInflater : IDisposable
         Debug.Assert(finished || _input.IsConsumed, "Unless the stream ended, zlib asked for input until none was left.");
         if (finished)
         {
-            // A BFINAL block ended the DEFLATE stream: later data, in this message or the next, starts a new one, as
-            // other implementations do (the peer finished its compressor, so nothing can refer back past it).
+            // A BFINAL block ended the DEFLATE stream (RFC 7692 §7.2.3.4): the next message starts a new one, as other
+            // implementations do (the peer finished its compressor, so nothing can refer back past it); the rest of
+            // this message is ignored (see Inflate).
+            _streamEndedInMessage = true;
             DropStream();
         }
 
