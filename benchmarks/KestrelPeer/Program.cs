@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Net.WebSockets;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -19,6 +22,21 @@ builder.WebHost.ConfigureKestrel(options =>
 
 var app = builder.Build();
 byte[] hello = "Hello, World!"u8.ToArray();
+
+// benchmarks/run.sh (issue 6): /ws echoes each message as it came, message by message, with UseWebSockets' defaults.
+app.UseWebSockets();
+app.Use(async (context, next) =>
+{
+    if (context.Request.Path == "/ws" && context.WebSockets.IsWebSocketRequest)
+    {
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        await WebSocketEcho.RunAsync(socket);
+        return;
+    }
+
+    await next(context);
+});
+
 app.Run(async context =>
 {
     var response = context.Response;
@@ -35,3 +53,49 @@ app.Run(async context =>
 
 Console.WriteLine($"KestrelPeer listening on http://127.0.0.1:{port}/plaintext");
 app.Run();
+
+/// <summary>The echo loop of /ws: reads one whole message (growing a pooled buffer as needed), then sends it back.</summary>
+internal static class WebSocketEcho
+{
+    public static async Task RunAsync(WebSocket socket)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (true)
+            {
+                int length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == buffer.Length)
+                    {
+                        byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    return;
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, length), result.MessageType, true, CancellationToken.None);
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
