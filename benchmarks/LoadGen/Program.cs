@@ -251,9 +251,15 @@ internal static class Program
                         s["gc." + key] = value?.DeepClone();
                     }
                 }
-                catch (HttpRequestException e)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
+                    // A server too busy to answer within the timeout is itself a finding: record it, keep sampling.
                     s["statsError"] = e.Message;
+                }
+
+                if (connections.FirstOrDefault(c => c.Closed) is { } lost)
+                {
+                    s["firstError"] = lost.Error;
                 }
 
                 samples.Add(s);
@@ -294,6 +300,7 @@ internal static class Program
         var r = Header(o);
         r["count"] = o.Count;
         r["minutes"] = o.Minutes;
+        r["pingSeconds"] = o.PingSeconds;
         r["messageEverySeconds"] = o.Every;
         r["size"] = o.Size;
         r["connectSeconds"] = Math.Round(connectSeconds, 2);
@@ -441,6 +448,9 @@ internal sealed class Options
 
     public double Sample { get; private set; } = 60;
 
+    /// <summary>The server's ping interval, for the record (the server is started with it; LoadGen only answers).</summary>
+    public double PingSeconds { get; private set; } = 1;
+
     public static Options Parse(string[] args)
     {
         var o = new Options { Scenario = args[0] };
@@ -482,6 +492,7 @@ internal sealed class Options
                 case "--minutes": o.Minutes = double.Parse(value, inv); break;
                 case "--every": o.Every = double.Parse(value, inv); break;
                 case "--sample": o.Sample = double.Parse(value, inv); break;
+                case "--ping-seconds": o.PingSeconds = double.Parse(value, inv); break;
                 default: throw new ArgumentException("unknown option " + key);
             }
         }
