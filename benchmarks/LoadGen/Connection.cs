@@ -385,7 +385,9 @@ internal sealed class Connection
                 QueuePong(_control.AsSpan(0, _controlHave));
                 return 0;
             case OpcodeClose:
-                Fail("the server sent Close");
+                Fail(_controlHave >= 2
+                    ? $"the server sent Close {(_control[0] << 8) | _control[1]} {Encoding.UTF8.GetString(_control, 2, _controlHave - 2)}"
+                    : "the server sent Close");
                 return 0;
             default:
                 return 0;

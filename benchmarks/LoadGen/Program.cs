@@ -21,6 +21,7 @@ namespace Rx.WebSockets.LoadGen;
 internal static class Program
 {
     private static readonly CultureInfo s_inv = CultureInfo.InvariantCulture;
+    private static string s_loadBefore = "";
 
     public static async Task<int> Main(string[] args)
     {
@@ -33,6 +34,7 @@ internal static class Program
         }
 
         var o = Options.Parse(args);
+        s_loadBefore = LoadAverage();
         JsonObject result = o.Scenario switch
         {
             "small" or "medium" or "large" => await ThroughputAsync(o),
@@ -58,7 +60,7 @@ internal static class Program
             ["scenario"] = o.Scenario,
             ["peer"] = o.Peer,
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", s_inv),
-            ["loadavgBefore"] = LoadAverage(),
+            ["loadavgBefore"] = s_loadBefore,
             ["clientMode"] = o.Raw ? "raw TCP: no handshake; the same masked frames, echoed byte for byte" : "WebSocket",
         };
     }
