@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
@@ -23,19 +24,24 @@ builder.WebHost.ConfigureKestrel(options =>
 var app = builder.Build();
 byte[] hello = "Hello, World!"u8.ToArray();
 
-// benchmarks/compressed-echo.sh: /echo-deflate is ASP.NET Core's WebSocket middleware and ManagedWebSocket with
-// permessage-deflate (context takeover both ways, zlib level 6), echoing every message. A branch of its own, entered
-// only from the 404 path below, so /plaintext runs exactly the code it ran before.
-var echoBranch = ((IApplicationBuilder)app).New();
-echoBranch.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
-echoBranch.Run(EchoDeflateAsync);
-var echoDeflate = echoBranch.Build();
+// WebSocket echoes, each a branch of its own entered only from the 404 path below, so /plaintext runs exactly the code
+// it ran before. benchmarks/run.sh (issue 6): /ws with UseWebSockets' defaults. benchmarks/compressed-echo.sh
+// (issue 7): /echo-deflate with permessage-deflate (context takeover both ways, zlib level 6), no keep-alive pings.
+var wsEcho = EchoBranch(app, new WebSocketOptions(), new WebSocketAcceptContext());
+var echoDeflate = EchoBranch(
+    app, new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero }, new WebSocketAcceptContext { DangerousEnableCompression = true });
 
 app.Run(async context =>
 {
     var response = context.Response;
     if (context.Request.Path != "/plaintext")
     {
+        if (context.Request.Path == "/ws")
+        {
+            await wsEcho(context);
+            return;
+        }
+
         if (context.Request.Path == "/echo-deflate")
         {
             await echoDeflate(context);
@@ -51,36 +57,69 @@ app.Run(async context =>
     await response.Body.WriteAsync(hello);
 });
 
-Console.WriteLine($"KestrelPeer listening on http://127.0.0.1:{port}/plaintext and ws://127.0.0.1:{port}/echo-deflate");
+Console.WriteLine($"KestrelPeer listening on http://127.0.0.1:{port}/plaintext, ws://127.0.0.1:{port}/ws and ws://127.0.0.1:{port}/echo-deflate");
 app.Run();
 
-static async Task EchoDeflateAsync(HttpContext context)
+static RequestDelegate EchoBranch(IApplicationBuilder app, WebSocketOptions options, WebSocketAcceptContext acceptContext)
 {
-    if (!context.WebSockets.IsWebSocketRequest)
+    var branch = app.New();
+    branch.UseWebSockets(options);
+    branch.Run(async context =>
     {
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        return;
-    }
-
-    using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = true });
-    var buffer = new byte[1024 * 1024];
-    while (true)
-    {
-        int length = 0;
-        ValueWebSocketReceiveResult result;
-        do
+        if (!context.WebSockets.IsWebSocketRequest)
         {
-            result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
-            length += result.Count;
-        }
-        while (!result.EndOfMessage && length < buffer.Length);
-
-        if (result.MessageType == WebSocketMessageType.Close)
-        {
-            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
 
-        await socket.SendAsync(buffer.AsMemory(0, length), result.MessageType, WebSocketMessageFlags.EndOfMessage, CancellationToken.None);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(acceptContext);
+        await WebSocketEcho.RunAsync(socket);
+    });
+    return branch.Build();
+}
+
+/// <summary>The echo loop of /ws and /echo-deflate: reads one whole message (growing a pooled buffer as needed), then sends it back.</summary>
+internal static class WebSocketEcho
+{
+    public static async Task RunAsync(WebSocket socket)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            while (true)
+            {
+                int length = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (length == buffer.Length)
+                    {
+                        byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                    length += result.Count;
+                }
+                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                    return;
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, length), result.MessageType, true, CancellationToken.None);
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
