@@ -44,21 +44,7 @@ dotnet build -c Release -v quiet -nologo benchmarks/CompressedEcho/CompressedEch
 echo_dll=benchmarks/CompressedEcho/bin/Release/net10.0/CompressedEcho.dll
 
 logs=$(mktemp -d -t compressed-echo-XXXXXX)
-server_pid=""
-
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
-trap stop_server EXIT
+source benchmarks/lib.sh  # the scripts run from the repository root (cd above)
 
 # start_server NAME: starts the server pinned to SERVER_CPU and waits until it answers HTTP (any status).
 start_server() {

@@ -39,21 +39,7 @@ dotnet build -c Release -v quiet -nologo benchmarks/KestrelPeer/KestrelPeer.cspr
 dotnet build -c Release -v quiet -nologo benchmarks/RxPlaintext/RxPlaintext.csproj >/dev/null
 
 logs=$(mktemp -d -t plaintext-XXXXXX)
-server_pid=""
-
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
-trap stop_server EXIT
+source benchmarks/lib.sh  # the scripts run from the repository root (cd above)
 
 # start_server NAME: starts the server pinned to SERVER_CPU and waits until it answers.
 start_server() {

@@ -78,21 +78,8 @@ done
 loadgen=(dotnet $B/LoadGen/bin/Release/net10.0/LoadGen.dll)
 export LOADGEN_CLK_TCK=$(getconf CLK_TCK)
 
-server_pid=""
 port=$BASE_PORT
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-  fi
-}
-trap stop_server EXIT
+source benchmarks/lib.sh  # the scripts run from the repository root (cd above)
 
 # start_server PEER [PING_SECONDS]: a fresh process on a fresh port, pinned to SERVER_CPU; waits until it accepts.
 start_server() {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Shared by the benchmark scripts (source it): stopping the server under test.
+
+# stop_server: stops the process in $server_pid (TERM, then KILL after 5 s) and clears it. Installed as the EXIT trap,
+# so a benchmark interrupted mid-run leaves no server behind.
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+trap stop_server EXIT
