@@ -24,6 +24,13 @@ internal sealed record SocketTransportOptions(long MaxReceiveBufferSize, long Ma
     /// <summary>The smallest buffer the receive pump asks the pipe for.</summary>
     public const int MinimumReadSize = 4096;
 
+    /// <summary>
+    /// The largest buffer the receive pump asks the pipe for: reached by doubling while every read fills its buffer
+    /// (the peer is streaming, e.g. a multi-megabyte WebSocket frame), so a large unit costs a few dozen reads and
+    /// pipe flushes instead of one per 4 KiB.
+    /// </summary>
+    public const int MaximumReadSize = 64 * 1024;
+
     /// <summary>TLS of every connection; null for plaintext, which keeps the pumps on the socket itself.</summary>
     public TlsOptions? Tls { get; init; }
 
@@ -178,11 +185,12 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
         Exception? error = null;
         try
         {
+            int readSize = SocketTransportOptions.MinimumReadSize;
             while (true)
             {
                 // A zero-byte read completes when data is available, before any buffer is pinned.
                 await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                var memory = writer.GetMemory(SocketTransportOptions.MinimumReadSize);
+                var memory = writer.GetMemory(readSize);
                 int received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
@@ -190,6 +198,11 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
                     break;
                 }
 
+                // A full buffer means more is probably waiting: ask for a bigger one next time. A short read means the
+                // peer's burst is over, and small messages go back to small pooled blocks.
+                readSize = received == memory.Length
+                    ? Math.Min(readSize * 2, SocketTransportOptions.MaximumReadSize)
+                    : SocketTransportOptions.MinimumReadSize;
                 writer.Advance(received);
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
