@@ -1,8 +1,11 @@
+using System.Buffers;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -236,6 +239,7 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
     private async Task SendLoopAsync()
     {
         var reader = _output.Reader;
+        var segments = new List<ArraySegment<byte>>();
         Exception? error = null;
         try
         {
@@ -250,9 +254,16 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
                 }
 
                 var buffer = result.Buffer;
-                foreach (var segment in buffer)
+                if (buffer.IsSingleSegment || !TryGather(buffer, segments))
                 {
-                    await SendAllAsync(segment).ConfigureAwait(false);
+                    foreach (var segment in buffer)
+                    {
+                        await SendAllAsync(segment).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await SendAllAsync(segments).ConfigureAwait(false);
                 }
 
                 reader.AdvanceTo(buffer.End);
@@ -275,6 +286,61 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
         finally
         {
             await reader.CompleteAsync(error).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Lists the segments of <paramref name="buffer"/> as arrays for one gathering send: a multi-megabyte WebSocket
+    /// frame lies in dozens of pipe blocks, and one send per block costs a system call each.
+    /// </summary>
+    /// <returns>False when a block is not array-backed (a custom memory pool); the caller then sends block by block.</returns>
+    private static bool TryGather(in ReadOnlySequence<byte> buffer, List<ArraySegment<byte>> segments)
+    {
+        segments.Clear();
+        foreach (var memory in buffer)
+        {
+            if (memory.IsEmpty)
+            {
+                continue;
+            }
+
+            if (!MemoryMarshal.TryGetArray(memory, out var segment))
+            {
+                segments.Clear();
+                return false;
+            }
+
+            segments.Add(segment);
+        }
+
+        return true;
+    }
+
+    private async ValueTask SendAllAsync(List<ArraySegment<byte>> segments)
+    {
+        try
+        {
+            int first = 0;
+            while (first < segments.Count)
+            {
+                // The socket may take part of the list (a full send buffer): drop what went out and send the rest.
+                int sent = await _socket.SendAsync(first == 0 ? segments : segments.GetRange(first, segments.Count - first), SocketFlags.None).ConfigureAwait(false);
+                while (first < segments.Count && sent >= segments[first].Count)
+                {
+                    sent -= segments[first].Count;
+                    first++;
+                }
+
+                if (sent > 0)
+                {
+                    segments[first] = segments[first][sent..];
+                }
+            }
+        }
+        finally
+        {
+            // The arrays go back to the pool when the pipe is advanced; hold no references to them.
+            segments.Clear();
         }
     }
 
