@@ -1,8 +1,11 @@
+using System.Buffers;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -23,6 +26,13 @@ internal sealed record SocketTransportOptions(long MaxReceiveBufferSize, long Ma
 {
     /// <summary>The smallest buffer the receive pump asks the pipe for.</summary>
     public const int MinimumReadSize = 4096;
+
+    /// <summary>
+    /// The largest buffer the receive pump asks the pipe for: reached by doubling while every read fills its buffer
+    /// (the peer is streaming, e.g. a multi-megabyte WebSocket frame), so a large unit costs a few dozen reads and
+    /// pipe flushes instead of one per 4 KiB.
+    /// </summary>
+    public const int MaximumReadSize = 64 * 1024;
 
     /// <summary>TLS of every connection; null for plaintext, which keeps the pumps on the socket itself.</summary>
     public TlsOptions? Tls { get; init; }
@@ -178,11 +188,12 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
         Exception? error = null;
         try
         {
+            int readSize = SocketTransportOptions.MinimumReadSize;
             while (true)
             {
                 // A zero-byte read completes when data is available, before any buffer is pinned.
                 await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                var memory = writer.GetMemory(SocketTransportOptions.MinimumReadSize);
+                var memory = writer.GetMemory(readSize);
                 int received = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
@@ -190,6 +201,11 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
                     break;
                 }
 
+                // A full buffer means more is probably waiting: ask for a bigger one next time. A short read means the
+                // peer's burst is over, and small messages go back to small pooled blocks.
+                readSize = received == memory.Length
+                    ? Math.Min(readSize * 2, SocketTransportOptions.MaximumReadSize)
+                    : SocketTransportOptions.MinimumReadSize;
                 writer.Advance(received);
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
@@ -223,6 +239,7 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
     private async Task SendLoopAsync()
     {
         var reader = _output.Reader;
+        var segments = new List<ArraySegment<byte>>();
         Exception? error = null;
         try
         {
@@ -237,9 +254,16 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
                 }
 
                 var buffer = result.Buffer;
-                foreach (var segment in buffer)
+                if (buffer.IsSingleSegment || !TryGather(buffer, segments))
                 {
-                    await SendAllAsync(segment).ConfigureAwait(false);
+                    foreach (var segment in buffer)
+                    {
+                        await SendAllAsync(segment).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await SendAllAsync(segments).ConfigureAwait(false);
                 }
 
                 reader.AdvanceTo(buffer.End);
@@ -262,6 +286,61 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
         finally
         {
             await reader.CompleteAsync(error).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Lists the segments of <paramref name="buffer"/> as arrays for one gathering send: a multi-megabyte WebSocket
+    /// frame lies in dozens of pipe blocks, and one send per block costs a system call each.
+    /// </summary>
+    /// <returns>False when a block is not array-backed (a custom memory pool); the caller then sends block by block.</returns>
+    private static bool TryGather(in ReadOnlySequence<byte> buffer, List<ArraySegment<byte>> segments)
+    {
+        segments.Clear();
+        foreach (var memory in buffer)
+        {
+            if (memory.IsEmpty)
+            {
+                continue;
+            }
+
+            if (!MemoryMarshal.TryGetArray(memory, out var segment))
+            {
+                segments.Clear();
+                return false;
+            }
+
+            segments.Add(segment);
+        }
+
+        return true;
+    }
+
+    private async ValueTask SendAllAsync(List<ArraySegment<byte>> segments)
+    {
+        try
+        {
+            int first = 0;
+            while (first < segments.Count)
+            {
+                // The socket may take part of the list (a full send buffer): drop what went out and send the rest.
+                int sent = await _socket.SendAsync(first == 0 ? segments : segments.GetRange(first, segments.Count - first), SocketFlags.None).ConfigureAwait(false);
+                while (first < segments.Count && sent >= segments[first].Count)
+                {
+                    sent -= segments[first].Count;
+                    first++;
+                }
+
+                if (sent > 0)
+                {
+                    segments[first] = segments[first][sent..];
+                }
+            }
+        }
+        finally
+        {
+            // The arrays go back to the pool when the pipe is advanced; hold no references to them.
+            segments.Clear();
         }
     }
 
