@@ -5,6 +5,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Reactive;
+using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Text;
 using System.Threading;
@@ -71,33 +72,29 @@ public static class ShutdownLoad
     }
 
     /// <summary>
-    /// The route: bursts of <paramref name="burst"/> messages every <paramref name="interval"/> on the system clock. The
-    /// pinger is off: on a saturated machine its 20 s pong timeout closes sessions with 1011 before the stop, and these
-    /// runs are about the stop.
+    /// The route: bursts of <paramref name="burst"/> messages, each burst followed by a pause of <paramref name="interval"/>
+    /// on the scheduler (Rx time, as everywhere in the library). The pinger is off: on a saturated machine its 20 s pong
+    /// timeout closes sessions with 1011 before the stop, and these runs are about the stop.
     /// </summary>
     public static Action<Application> Module(TimeSpan interval, int burst) => app => app.WebSocket(Path, session =>
     {
-        var sending = Observable.FromAsync(async () =>
-        {
-            try
-            {
-                // Sessions start out of phase, so their bursts spread over the interval.
-                await Task.Delay(TimeSpan.FromTicks(Random.Shared.NextInt64(interval.Ticks))).ConfigureAwait(false);
-                for (int sequence = 0; session.State == WebSocketState.Open;)
+        var scheduler = DefaultScheduler.Instance;
+        int sequence = 0;
+        var pause = Observable.Timer(interval, scheduler).Select(_ => Unit.Default).IgnoreElements();
+        // Sessions start out of phase, so their bursts spread over the interval.
+        var sending = Observable.Timer(TimeSpan.FromTicks(Random.Shared.NextInt64(interval.Ticks)), scheduler)
+            .SelectMany(_ => Observable.FromAsync(async () =>
                 {
                     for (int end = sequence + burst; sequence < end && session.State == WebSocketState.Open; sequence++)
                     {
                         await session.SendAsync(Frame.Binary(Payload(sequence))).ConfigureAwait(false);
                     }
-
-                    await Task.Delay(interval).ConfigureAwait(false);
-                }
-            }
-            catch (Rx.WebSockets.ConnectionClosedException)
-            {
-                // The session ended (stopped and aborted, or the client went away) while a frame waited.
-            }
-        });
+                })
+                .Concat(pause)
+                .Repeat()
+                .TakeWhile(_ => session.State == WebSocketState.Open))
+            // The session ended (stopped and aborted, or the client went away) while a frame waited.
+            .Catch<Unit, Rx.WebSockets.ConnectionClosedException>(_ => Observable.Empty<Unit>());
         // Reading Incoming lets the client's Close reply complete the closing handshake.
         return session.Incoming.IgnoreElements().Select(_ => Unit.Default).Merge(sending);
     }, options => options.PingInterval = null);
