@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared by the benchmark scripts (source it): stopping the server under test.
+# Shared by the benchmark scripts (source it): stopping the server under test, and the median of a run's figures.
 
 # stop_server: stops the process in $server_pid (TERM, then KILL after 5 s) and clears it. Installed as the EXIT trap,
 # so a benchmark interrupted mid-run leaves no server behind.
@@ -17,3 +17,10 @@ stop_server() {
   fi
 }
 trap stop_server EXIT
+
+# stats "v1 v2 ...": median min max.
+stats() {
+  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '
+    { v[NR] = $1 }
+    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s\n", m, v[1], v[NR] }'
+}

@@ -118,13 +118,6 @@ for run in $(seq "$RUNS"); do
 done
 echo "== uptime after:  $(uptime)"
 
-# stats "v1 v2 ...": median min max.
-stats() {
-  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '
-    { v[NR] = $1 }
-    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%s %s %s\n", m, v[1], v[NR] }'
-}
-
 echo
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION, $RUNS runs each, server on CPU $SERVER_CPU, wrk on CPU $WRK_CPU; median (min-max)"
 echo
