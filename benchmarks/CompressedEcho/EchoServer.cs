@@ -1,7 +1,7 @@
 using System.Reactive.Threading.Tasks;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using Rx.WebSockets.Benchmarks.Shared;
 using Rx.WebSockets.Server;
 using Rx.WebSockets.Session;
 
@@ -38,25 +38,9 @@ internal static class EchoServer
                 await session.Run(frames => frames).ToTask();
             });
 
-        using var stop = new CancellationTokenSource();
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
+        using var stop = new StopSignal();
 
         Console.WriteLine($"CompressedEcho server listening on ws://127.0.0.1:{port}/echo-deflate");
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await stop.WaitAsync();
     }
 }

@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using Rx.WebSockets.Benchmarks.Shared;
 
 // Raw TCP echo: every byte received is sent back as it came, as soon as it came. LoadGen sends it exactly the masked
 // frames it sends the WebSocket peers (with no opening handshake) and parses the echoed frames, so this is the cost of
@@ -15,12 +15,7 @@ using System.Threading.Tasks;
 int port = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5084;
 const int BufferSize = 64 * 1024;
 
-using var stop = new CancellationTokenSource();
-using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
+using var stop = new StopSignal();
 
 using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 listener.Bind(new IPEndPoint(IPAddress.Loopback, port));

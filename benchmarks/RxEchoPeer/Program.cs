@@ -4,7 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Reactive;
 using System.Reactive.Linq;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -12,6 +11,7 @@ using Rx.WebSockets;
 using Rx.WebSockets.Hosting;
 using Rx.WebSockets.Server;
 using Rx.WebSockets.Session;
+using Rx.WebSockets.Benchmarks.Shared;
 
 // The echo peer of benchmarks/run.sh on the embedded engine: /ws echoes every message as it came (text as text,
 // binary as binary), message by message, with the default WebSocket options (pinger every 20 s, 20 s timeout) except
@@ -23,17 +23,7 @@ TimeSpan? pingInterval = args.Length > 1
     : WebSocketOptions.DefaultPingInterval;
 const long MaxMessage = 8 * 1024 * 1024;
 
-using var stop = new CancellationTokenSource();
-using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
-using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
+using var stop = new StopSignal();
 
 await using var server = EmbeddedServer.Create(
     Engines.Cio,

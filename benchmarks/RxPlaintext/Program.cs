@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Rx.WebSockets.Server;
+using Rx.WebSockets.Benchmarks.Shared;
 
 // The engine's plaintext server for benchmarks/plaintext.sh: the same response as KestrelPeer. The body is written
 // without a flush, so the engine sends it with Content-Length in the same buffer as the head.
@@ -26,23 +26,7 @@ await using var server = HttpServer.Start(
         return ValueTask.CompletedTask;
     });
 
-using var stop = new CancellationTokenSource();
-using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
-using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
+using var stop = new StopSignal();
 
 Console.WriteLine($"RxPlaintext listening on http://127.0.0.1:{port}/plaintext");
-try
-{
-    await Task.Delay(Timeout.Infinite, stop.Token);
-}
-catch (OperationCanceledException)
-{
-}
+await stop.WaitAsync();
