@@ -21,7 +21,8 @@
 #
 # Settings (environment): RUNS (3), DURATION (10, seconds measured), WARMUP (3), HOLD_COUNT (10000), HOLD_SECONDS (20),
 # SOAK_COUNT (10000), SOAK_MINUTES (30), SOAK_PING (1, the server's ping interval in seconds), SOAK_EVERY (10, seconds
-# between messages of one session), PEERS ("kestrel ours node raw"), SERVER_CPU (0), CLIENT_CPU (1), BASE_PORT (19000).
+# between messages of one session), PEERS ("kestrel ours node raw"), SERVER_CPU (0), CLIENT_CPU (1), BASE_PORT (19000),
+# NAME (the UTC date: names the output, results/NAME.*; give another name to keep an earlier run of the same day).
 # Wall time with the defaults: about 4 min per run of small+medium+large (4 peers x 3 scenarios x ~15 s), 2-6 min per
 # run of hold (10,000 handshakes per peer; longer on a loaded machine), 1.5 min per run of plaintext: about 25-35 min
 # for RUNS=3. The soak takes SOAK_MINUTES plus the time to connect.
@@ -48,7 +49,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then
 fi
 
 B=benchmarks
-date=$(date -u +%F)
+date=${NAME:-$(date -u +%F)}
 out_dir=$B/results/$date
 log_dir=$(mktemp -d -t rxws-bench-XXXXXX)
 
