@@ -53,9 +53,13 @@ public sealed class HttpResponse
     private readonly HttpExchange _exchange;
     private readonly OutgoingResponse _outgoing;
     // What the handler wrote since its last flush; a flush moves it to _outgoing.
-    private readonly ResponseBuffer _unflushed = new();
+    private ResponseBuffer _unflushed; // a mutable struct: used only through this field, never copied
     private readonly ResponseBodyWriter _body;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // The write lock (one of the handler's writes, the 100 Continue, completion at a time) as a counter: holders plus
+    // waiters. Taking it uncontended is one interlocked increment; the semaphore that queues waiters is created only
+    // when one has to wait.
+    private int _lockCount;
+    private SemaphoreSlim? _lockWaiters;
     private Stream? _bodyStream;
     private int _statusCode = HttpStatus.OK;
     private string? _reasonPhrase;
@@ -161,7 +165,7 @@ public sealed class HttpResponse
     /// <summary>Sends <c>100 Continue</c> ahead of the response, if it has not started (RFC 9110 §10.1.1).</summary>
     internal async ValueTask<bool> SendContinueAsync()
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await EnterWriteLockAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             if (_state != State.NotStarted)
@@ -174,7 +178,7 @@ public sealed class HttpResponse
         }
         finally
         {
-            _writeLock.Release();
+            ExitWriteLock();
         }
     }
 
@@ -186,7 +190,7 @@ public sealed class HttpResponse
     /// <param name="closes">Whether it closes the connection.</param>
     internal async Task WriteFinalAsync(Action<IBufferWriter<byte>> write, bool upgrades, bool closes)
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await EnterWriteLockAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             if (_state != State.NotStarted)
@@ -202,14 +206,14 @@ public sealed class HttpResponse
         }
         finally
         {
-            _writeLock.Release();
+            ExitWriteLock();
         }
     }
 
     /// <summary>Ends the response after the handler returned (or threw <paramref name="handlerError"/>).</summary>
     internal async Task CompleteCoreAsync(Exception? handlerError)
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await EnterWriteLockAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             if (_state == State.Completed)
@@ -276,13 +280,13 @@ public sealed class HttpResponse
         {
             // Returns the body's pooled arrays; the handler can no longer write (the state is Completed).
             _unflushed.Clear();
-            _writeLock.Release();
+            ExitWriteLock();
         }
     }
 
     internal async ValueTask<FlushResult> FlushCoreAsync(CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterWriteLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_state == State.Completed)
@@ -308,7 +312,7 @@ public sealed class HttpResponse
         }
         finally
         {
-            _writeLock.Release();
+            ExitWriteLock();
         }
     }
 
@@ -337,6 +341,55 @@ public sealed class HttpResponse
         if (_state != State.Completed)
         {
             _outgoing.Writer.CancelPendingFlush();
+        }
+    }
+
+    /// <remarks>
+    /// A cancelled token is honoured before the lock is queued for; a waiter is not taken out of the queue once in it
+    /// (it gets the lock when the holder lets go, then sees the cancellation): only a caller that breaks the
+    /// one-thread-at-a-time rule can wait here at all.
+    /// </remarks>
+    private ValueTask EnterWriteLockAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        return Interlocked.Increment(ref _lockCount) == 1 ? default : WaitForWriteLockAsync(cancellationToken);
+    }
+
+    private async ValueTask WaitForWriteLockAsync(CancellationToken cancellationToken)
+    {
+        await LockWaiters.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            ExitWriteLock();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void ExitWriteLock()
+    {
+        if (Interlocked.Decrement(ref _lockCount) > 0)
+        {
+            // Someone counted in after this holder: hand the lock over to one of them.
+            LockWaiters.Release();
+        }
+    }
+
+    private SemaphoreSlim LockWaiters
+    {
+        get
+        {
+            var waiters = Volatile.Read(ref _lockWaiters);
+            if (waiters is null)
+            {
+                var created = new SemaphoreSlim(0);
+                waiters = Interlocked.CompareExchange(ref _lockWaiters, created, null) ?? created;
+            }
+
+            return waiters;
         }
     }
 
