@@ -200,6 +200,9 @@ public sealed class HttpExchange
 
     internal string Date => _connection.Context.Date.Value;
 
+    /// <summary>The <c>Date</c> field line, CRLF included, in bytes (shared: copy, never change).</summary>
+    internal byte[] DateFieldLine => _connection.Context.Date.FieldLine;
+
     /// <summary>Whether the connection must close after this response; read when the response head is written.</summary>
     internal bool MustCloseAfterResponse =>
         !_keepAlive

@@ -42,7 +42,6 @@ public sealed class HttpResponse
 
     // The pieces of a head written directly (WriteHeadDirect); status lines are cached as they are first used.
     private static readonly byte[]?[] s_statusLines = new byte[]?[600];
-    private static readonly byte[] s_dateName = "Date: "u8.ToArray();
     private static readonly byte[] s_contentLengthName = "Content-Length: "u8.ToArray();
     private static readonly byte[] s_chunkedLine = "Transfer-Encoding: chunked\r\n"u8.ToArray();
     private static readonly byte[] s_closeLine = "Connection: close\r\n"u8.ToArray();
@@ -84,6 +83,52 @@ public sealed class HttpResponse
     }
 
     /// <summary>What <see cref="PlanHeadLocked"/> decided: which writer, and the fields the server adds.</summary>
+    /// <summary>
+    /// An async lock kept in two fields of its owner: a count of holders plus waiters, and a semaphore that queues the
+    /// waiters, created only when one has to wait (a benaphore). Taking it uncontended is one interlocked increment and
+    /// allocates nothing.
+    /// </summary>
+    /// <remarks>
+    /// A token cancelled before the call fails it; a waiter is not taken out of the queue once in it (it gets the lock
+    /// when the holder lets go, and the caller then checks its token): only a caller that breaks the response's
+    /// one-thread-at-a-time rule waits here at all. Thread-safety: any thread.
+    /// </remarks>
+    internal static class CountingLock
+    {
+        /// <summary>Takes the lock, waiting for it if it is held.</summary>
+        public static ValueTask EnterAsync(ref int count, ref SemaphoreSlim? waiters, CancellationToken cancellationToken)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled(cancellationToken);
+            }
+
+            // The first to count in holds the lock; each later one waits for a release by the holder before it.
+            return Interlocked.Increment(ref count) == 1 ? default : new ValueTask(GetWaiters(ref waiters).WaitAsync(CancellationToken.None));
+        }
+
+        /// <summary>Lets go of the lock, handing it to one waiter if any counted in.</summary>
+        public static void Exit(ref int count, ref SemaphoreSlim? waiters)
+        {
+            if (Interlocked.Decrement(ref count) > 0)
+            {
+                GetWaiters(ref waiters).Release();
+            }
+        }
+
+        private static SemaphoreSlim GetWaiters(ref SemaphoreSlim? waiters)
+        {
+            var existing = Volatile.Read(ref waiters);
+            if (existing is null)
+            {
+                var created = new SemaphoreSlim(0);
+                existing = Interlocked.CompareExchange(ref waiters, created, null) ?? created;
+            }
+
+            return existing;
+        }
+    }
+
     private readonly record struct HeadPlan(bool Direct, bool HasDate, long? AddedContentLength, bool Close, bool KeepAlive);
 
     private enum Framing
@@ -289,6 +334,8 @@ public sealed class HttpResponse
         await EnterWriteLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // The token may have been cancelled while this flush waited for the lock: it must then change nothing.
+            cancellationToken.ThrowIfCancellationRequested();
             if (_state == State.Completed)
             {
                 throw new InvalidOperationException("The response has completed.");
@@ -344,54 +391,10 @@ public sealed class HttpResponse
         }
     }
 
-    /// <remarks>
-    /// A cancelled token is honoured before the lock is queued for; a waiter is not taken out of the queue once in it
-    /// (it gets the lock when the holder lets go, then sees the cancellation): only a caller that breaks the
-    /// one-thread-at-a-time rule can wait here at all.
-    /// </remarks>
-    private ValueTask EnterWriteLockAsync(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled(cancellationToken);
-        }
+    private ValueTask EnterWriteLockAsync(CancellationToken cancellationToken) =>
+        CountingLock.EnterAsync(ref _lockCount, ref _lockWaiters, cancellationToken);
 
-        return Interlocked.Increment(ref _lockCount) == 1 ? default : WaitForWriteLockAsync(cancellationToken);
-    }
-
-    private async ValueTask WaitForWriteLockAsync(CancellationToken cancellationToken)
-    {
-        await LockWaiters.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        if (cancellationToken.IsCancellationRequested)
-        {
-            ExitWriteLock();
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-    }
-
-    private void ExitWriteLock()
-    {
-        if (Interlocked.Decrement(ref _lockCount) > 0)
-        {
-            // Someone counted in after this holder: hand the lock over to one of them.
-            LockWaiters.Release();
-        }
-    }
-
-    private SemaphoreSlim LockWaiters
-    {
-        get
-        {
-            var waiters = Volatile.Read(ref _lockWaiters);
-            if (waiters is null)
-            {
-                var created = new SemaphoreSlim(0);
-                waiters = Interlocked.CompareExchange(ref _lockWaiters, created, null) ?? created;
-            }
-
-            return waiters;
-        }
-    }
+    private void ExitWriteLock() => CountingLock.Exit(ref _lockCount, ref _lockWaiters);
 
     private void FailLocked(Exception handlerError)
     {
@@ -523,10 +526,10 @@ public sealed class HttpResponse
     private void WriteHeadDirect(HttpHeaders handlerHeaders, long? addedContentLength, bool close, bool keepAlive, IBufferWriter<byte> output)
     {
         byte[] statusLine = GetStatusLine(_statusCode);
-        string date = _exchange.Date;
+        byte[] dateLine = _exchange.DateFieldLine;
 
         // Validate everything before writing anything (as HttpResponseHead.Write): a refused head leaves no bytes.
-        int length = statusLine.Length + s_dateName.Length + date.Length + 2;
+        int length = statusLine.Length + dateLine.Length;
         for (int i = 0; i < handlerHeaders.Count; i++)
         {
             var (name, value) = handlerHeaders[i];
@@ -560,9 +563,7 @@ public sealed class HttpResponse
 
         var span = output.GetSpan(length);
         int written = Append(span, statusLine);
-        written += Append(span[written..], s_dateName);
-        written += Encoding.Latin1.GetBytes(date, span[written..]);
-        written += Append(span[written..], s_crlf);
+        written += Append(span[written..], dateLine);
         for (int i = 0; i < handlerHeaders.Count; i++)
         {
             var (name, value) = handlerHeaders[i];
