@@ -24,7 +24,11 @@ namespace Rx.WebSockets.Http;
 /// Allocation: a head costs the strings it carries (target, field values, unknown method and field names), the
 /// <see cref="HttpHeaders"/> and the <see cref="HttpRequestHead"/>; known methods and common field names are interned
 /// constants (a common field name received in another case, such as <c>host</c>, is reported in its usual case; names
-/// compare case-insensitively anyway). A head split across segments is copied once into a pooled buffer.
+/// compare case-insensitively anyway). The strings of recent targets without a query and of recent valid
+/// <c>Host</c> values are kept in small fixed tables and reused when the same bytes come again, so a client that
+/// repeats its requests costs no string for them (and a reused <c>Host</c> is not validated again). A head that lies
+/// in one segment is measured and parsed straight from it; one split across segments is copied once into a pooled
+/// buffer.
 /// </para>
 /// <para>
 /// Incomplete input: a head is consumed only as a whole, so each call rescans what is buffered from its start. The
