@@ -10,14 +10,39 @@ namespace Rx.WebSockets.Http;
 /// <remarks>Thread-safety: not thread-safe while being built; safe for concurrent reads once no longer changed.</remarks>
 public sealed class HttpHeaders : IReadOnlyList<KeyValuePair<string, string>>
 {
-    private readonly List<KeyValuePair<string, string>> _fields = new();
+    // The first two fields live in the object itself: a request from a load tester or a plain client (Host, maybe
+    // one more) and the typical handler response (Content-Type) then cost no list and no array.
+    private const int InlineCount = 2;
+
+    private KeyValuePair<string, string> _field0;
+    private KeyValuePair<string, string> _field1;
+    private KeyValuePair<string, string>[]? _more;
+    private int _count;
+    private int _version;
 
     /// <summary>The number of fields (a repeated name counts once per line).</summary>
-    public int Count => _fields.Count;
+    public int Count => _count;
 
     /// <summary>The field at <paramref name="index"/>, in the order received.</summary>
     /// <param name="index">The position.</param>
-    public KeyValuePair<string, string> this[int index] => _fields[index];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is negative or not less than <see cref="Count"/>.</exception>
+    public KeyValuePair<string, string> this[int index]
+    {
+        get
+        {
+            if ((uint)index >= (uint)_count)
+            {
+                ThrowIndexOutOfRange(index);
+            }
+
+            return index switch
+            {
+                0 => _field0,
+                1 => _field1,
+                _ => _more![index - InlineCount],
+            };
+        }
+    }
 
     /// <summary>Appends a field.</summary>
     /// <param name="name">The field name.</param>
@@ -27,14 +52,42 @@ public sealed class HttpHeaders : IReadOnlyList<KeyValuePair<string, string>>
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
-        _fields.Add(new KeyValuePair<string, string>(name, value));
+        SetAt(_count, new KeyValuePair<string, string>(name, value));
+        _count++;
+        _version++;
         return this;
     }
 
     /// <summary>Removes every field named <paramref name="name"/>.</summary>
     /// <param name="name">The field name.</param>
     /// <returns>How many fields were removed.</returns>
-    public int Remove(string name) => _fields.RemoveAll(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase));
+    public int Remove(string name)
+    {
+        int kept = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            var field = this[i];
+            if (!string.Equals(field.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                if (kept != i)
+                {
+                    SetAt(kept, field);
+                }
+
+                kept++;
+            }
+        }
+
+        int removed = _count - kept;
+        for (int i = kept; i < _count; i++)
+        {
+            SetAt(i, default); // drop the references
+        }
+
+        _count = kept;
+        _version++;
+        return removed;
+    }
 
     /// <summary>Replaces every field named <paramref name="name"/> with one field.</summary>
     /// <param name="name">The field name.</param>
@@ -72,7 +125,7 @@ public sealed class HttpHeaders : IReadOnlyList<KeyValuePair<string, string>>
     public bool TryGetValue(string name, out string? value)
     {
         int i = IndexOf(name, 0);
-        value = i >= 0 ? _fields[i].Value : null;
+        value = i >= 0 ? this[i].Value : null;
         return i >= 0;
     }
 
@@ -88,7 +141,7 @@ public sealed class HttpHeaders : IReadOnlyList<KeyValuePair<string, string>>
     {
         for (int i = IndexOf(name, 0); i >= 0; i = IndexOf(name, i + 1))
         {
-            yield return _fields[i].Value;
+            yield return this[i].Value;
         }
     }
 
@@ -127,21 +180,69 @@ public sealed class HttpHeaders : IReadOnlyList<KeyValuePair<string, string>>
     }
 
     /// <inheritdoc/>
-    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _fields.GetEnumerator();
+    /// <exception cref="InvalidOperationException">The headers changed during the enumeration.</exception>
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+    {
+        int version = _version;
+        for (int i = 0; i < _count; i++)
+        {
+            if (version != _version)
+            {
+                throw new InvalidOperationException("The headers changed during the enumeration.");
+            }
+
+            yield return this[i];
+        }
+
+        if (version != _version)
+        {
+            throw new InvalidOperationException("The headers changed during the enumeration.");
+        }
+    }
 
     /// <inheritdoc/>
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     private int IndexOf(string name, int start)
     {
-        for (int i = start; i < _fields.Count; i++)
+        for (int i = start; i < _count; i++)
         {
-            if (string.Equals(_fields[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(this[i].Key, name, StringComparison.OrdinalIgnoreCase))
             {
                 return i;
             }
         }
 
         return -1;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [System.Diagnostics.StackTraceHidden]
+    private static void ThrowIndexOutOfRange(int index) =>
+        throw new ArgumentOutOfRangeException(nameof(index), index, "The index is outside the header list.");
+
+    private void SetAt(int index, KeyValuePair<string, string> field)
+    {
+        switch (index)
+        {
+            case 0:
+                _field0 = field;
+                return;
+            case 1:
+                _field1 = field;
+                return;
+        }
+
+        int at = index - InlineCount;
+        if (_more is null)
+        {
+            _more = new KeyValuePair<string, string>[4];
+        }
+        else if (at == _more.Length)
+        {
+            Array.Resize(ref _more, _more.Length * 2);
+        }
+
+        _more[at] = field;
     }
 }

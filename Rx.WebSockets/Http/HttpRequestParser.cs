@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using System.Threading;
 
 namespace Rx.WebSockets.Http;
 
@@ -23,7 +24,11 @@ namespace Rx.WebSockets.Http;
 /// Allocation: a head costs the strings it carries (target, field values, unknown method and field names), the
 /// <see cref="HttpHeaders"/> and the <see cref="HttpRequestHead"/>; known methods and common field names are interned
 /// constants (a common field name received in another case, such as <c>host</c>, is reported in its usual case; names
-/// compare case-insensitively anyway). A head split across segments is copied once into a pooled buffer.
+/// compare case-insensitively anyway). The strings of recent targets without a query and of recent valid
+/// <c>Host</c> values are kept in small fixed tables and reused when the same bytes come again, so a client that
+/// repeats its requests costs no string for them (and a reused <c>Host</c> is not validated again). A head that lies
+/// in one segment is measured and parsed straight from it; one split across segments is copied once into a pooled
+/// buffer.
 /// </para>
 /// <para>
 /// Incomplete input: a head is consumed only as a whole, so each call rescans what is buffered from its start. The
@@ -51,9 +56,11 @@ public sealed class HttpRequestParser
     private const byte ByteZero = (byte)'0';
     private const int VersionLength = 8; // "HTTP/1.1"
 
+    private const string HostField = "Host";
+
     private static readonly string[] s_knownFieldNames =
     [
-        "Host", "Connection", "Content-Length", "Transfer-Encoding", "Content-Type", "Upgrade", "Expect", "TE",
+        HostField, "Connection", "Content-Length", "Transfer-Encoding", "Content-Type", "Upgrade", "Expect", "TE",
         "Trailer", "Accept", "Accept-Encoding", "Accept-Language", "User-Agent", "Cookie", "Authorization",
         "Cache-Control", "Pragma", "Origin", "Referer", "Range", "If-Range", "If-None-Match", "If-Modified-Since",
         "Keep-Alive", "Content-Encoding", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions",
@@ -61,6 +68,11 @@ public sealed class HttpRequestParser
     ];
 
     private readonly HttpLimits _limits;
+
+    // Strings of recent request targets and Host values, reused when the same bytes come again (a client asks for the
+    // same few paths of the same host over and over); a Host value is kept only once it passed validation.
+    private readonly RecentStrings _targets = new();
+    private readonly RecentStrings _hosts = new();
 
     /// <summary>Creates a parser.</summary>
     /// <param name="limits">The limits to enforce.</param>
@@ -89,6 +101,14 @@ public sealed class HttpRequestParser
     public bool TryParseRequestHead(ref SequenceReader<byte> reader, [NotNullWhen(true)] out HttpRequestHead? head)
     {
         head = null;
+        if (TryMeasureHead(reader.UnreadSpan, out int fastLineLength, out int fastHeadLength))
+        {
+            // The whole head is in the current segment and measured valid: parse it from there.
+            head = ParseHead(reader.UnreadSpan[..fastHeadLength], fastLineLength);
+            reader.Advance(fastHeadLength);
+            return true;
+        }
+
         var probe = reader;
         if (!TrySkipLeadingEmptyLines(ref probe))
         {
@@ -179,7 +199,7 @@ public sealed class HttpRequestParser
         var bytes = reader.UnreadSequence.Slice(0, length);
         if (bytes.IsSingleSegment)
         {
-            ParseFieldLines(bytes.FirstSpan, trailers);
+            ParseFieldLines(bytes.FirstSpan, trailers, hosts: null);
         }
         else
         {
@@ -187,7 +207,7 @@ public sealed class HttpRequestParser
             try
             {
                 bytes.CopyTo(rented);
-                ParseFieldLines(rented.AsSpan(0, length), trailers);
+                ParseFieldLines(rented.AsSpan(0, length), trailers, hosts: null);
             }
             finally
             {
@@ -197,6 +217,56 @@ public sealed class HttpRequestParser
 
         reader.Advance(length);
         return true;
+    }
+
+    /// <summary>
+    /// The usual case on one span: no empty line before the request line, and a complete head within the limits whose
+    /// lines all end with CRLF. False for anything else (more data needed, or a head the general path must refuse with
+    /// its exact reason), which the general path then handles.
+    /// </summary>
+    private bool TryMeasureHead(ReadOnlySpan<byte> span, out int lineLength, out int headLength)
+    {
+        lineLength = 0;
+        headLength = 0;
+        if (span.IsEmpty || span[0] is ByteCR or ByteLF)
+        {
+            return false;
+        }
+
+        // As TryMeasureRequestLine: the LF of a line of at most max bytes lies within max + 2 bytes.
+        var bounded = span[..(int)Math.Min(span.Length, (long)_limits.MaxRequestLineLength + 2)];
+        int lf = bounded.IndexOf(ByteLF);
+        if (lf < 1 || span[lf - 1] != ByteCR)
+        {
+            return false;
+        }
+
+        lineLength = lf + 1;
+        var section = span[lineLength..];
+        section = section[..Math.Min(section.Length, _limits.MaxRequestHeadersTotalSize)];
+        int offset = 0;
+        int count = 0;
+        while (true)
+        {
+            lf = section[offset..].IndexOf(ByteLF);
+            if (lf < 1 || section[offset + lf - 1] != ByteCR)
+            {
+                return false;
+            }
+
+            if (lf == 1)
+            {
+                headLength = lineLength + offset + 2;
+                return true;
+            }
+
+            if (++count > _limits.MaxRequestHeaderCount)
+            {
+                return false;
+            }
+
+            offset += lf + 1;
+        }
     }
 
     private static bool TrySkipLeadingEmptyLines(ref SequenceReader<byte> probe)
@@ -325,16 +395,16 @@ public sealed class HttpRequestParser
         return last[^1] == ByteCR;
     }
 
-    private static HttpRequestHead ParseHead(ReadOnlySpan<byte> head, int lineLength)
+    private HttpRequestHead ParseHead(ReadOnlySpan<byte> head, int lineLength)
     {
         ParseRequestLine(head[..(lineLength - 2)], out string method, out string target, out HttpVersion version);
         var headers = new HttpHeaders();
-        ParseFieldLines(head[lineLength..], headers);
-        ValidateHeaderSemantics(headers, version);
+        ParseFieldLines(head[lineLength..], headers, _hosts);
+        ValidateHeaderSemantics(headers, version, _hosts);
         return new HttpRequestHead(method, target, version, headers);
     }
 
-    private static void ParseRequestLine(ReadOnlySpan<byte> line, out string method, out string target, out HttpVersion version)
+    private void ParseRequestLine(ReadOnlySpan<byte> line, out string method, out string target, out HttpVersion version)
     {
         if (line.Contains(ByteCR))
         {
@@ -372,7 +442,10 @@ public sealed class HttpRequestParser
         ValidateTarget(targetBytes, methodBytes);
 
         method = HttpMethods.TryGetKnownMethod(methodBytes, out var known) ? known : Encoding.ASCII.GetString(methodBytes);
-        target = targetBytes is [ByteSlash] ? "/" : Encoding.ASCII.GetString(targetBytes);
+        // A target with a query is not kept: queries vary, and may carry secrets.
+        target = targetBytes is [ByteSlash] ? "/"
+            : targetBytes.Length <= RecentStrings.MaxLength && !targetBytes.Contains((byte)'?') ? _targets.GetOrAdd(targetBytes)
+            : Encoding.ASCII.GetString(targetBytes);
     }
 
     private static HttpVersion ParseVersion(ReadOnlySpan<byte> version)
@@ -443,7 +516,7 @@ public sealed class HttpRequestParser
     }
 
     /// <summary>Parses field lines up to and including the empty line that ends the section; the section is known complete.</summary>
-    private static void ParseFieldLines(ReadOnlySpan<byte> section, HttpHeaders into)
+    private static void ParseFieldLines(ReadOnlySpan<byte> section, HttpHeaders into, RecentStrings? hosts)
     {
         while (true)
         {
@@ -455,12 +528,12 @@ public sealed class HttpRequestParser
                 return;
             }
 
-            ParseFieldLine(line, into);
+            ParseFieldLine(line, into, hosts);
             section = section[(lf + 1)..];
         }
     }
 
-    private static void ParseFieldLine(ReadOnlySpan<byte> line, HttpHeaders into)
+    private static void ParseFieldLine(ReadOnlySpan<byte> line, HttpHeaders into, RecentStrings? hosts)
     {
         // RFC 9112 §5.1, §5.2 and RFC 9110 §5.5 refusals, all 400 (HttpSyntax.ParseFieldLine quotes each rule).
         var error = HttpSyntax.ParseFieldLine(line, rejectBareCR: true, out var name, out var value, out _);
@@ -475,7 +548,11 @@ public sealed class HttpRequestParser
             });
         }
 
-        into.Add(GetFieldName(name), value.IsEmpty ? string.Empty : Encoding.Latin1.GetString(value));
+        string fieldName = GetFieldName(name);
+        string fieldValue = value.IsEmpty ? string.Empty
+            : hosts is not null && ReferenceEquals(fieldName, HostField) ? hosts.GetOrCreate(value)
+            : Encoding.Latin1.GetString(value);
+        into.Add(fieldName, fieldValue);
     }
 
     private static string GetFieldName(ReadOnlySpan<byte> name)
@@ -492,7 +569,7 @@ public sealed class HttpRequestParser
         return Encoding.ASCII.GetString(name);
     }
 
-    private static void ValidateHeaderSemantics(HttpHeaders headers, HttpVersion version)
+    private static void ValidateHeaderSemantics(HttpHeaders headers, HttpVersion version, RecentStrings validHosts)
     {
         string? host = null;
         int hosts = 0;
@@ -525,9 +602,14 @@ public sealed class HttpRequestParser
                 RequestRejection.Throw(RequestRejectionReason.MissingHost);
             }
         }
-        else if (!HttpSyntax.IsValidHost(host))
+        else if (!validHosts.Contains(host))
         {
-            RequestRejection.Throw(RequestRejectionReason.InvalidHost);
+            if (!HttpSyntax.IsValidHost(host))
+            {
+                RequestRejection.Throw(RequestRejectionReason.InvalidHost);
+            }
+
+            validHosts.Add(host);
         }
     }
 
@@ -543,6 +625,84 @@ public sealed class HttpRequestParser
             {
                 RequestRejection.Throw(RequestRejectionReason.UnsupportedExpectation);
             }
+        }
+    }
+
+    /// <summary>
+    /// A small lossy table of recent ASCII strings, indexed by a hash of their bytes: a hit returns the stored string
+    /// instead of a new one. Fixed size, so a client sending ever different values only causes misses.
+    /// </summary>
+    /// <remarks>Thread-safety: any thread; a slot holds one immutable string, replaced by a single reference write.</remarks>
+    private sealed class RecentStrings
+    {
+        public const int MaxLength = 64;
+        private const int Slots = 64;
+        private readonly string?[] _slots = new string?[Slots];
+
+        /// <summary>The stored string equal to <paramref name="bytes"/>, or a new one, stored.</summary>
+        public string GetOrAdd(ReadOnlySpan<byte> bytes)
+        {
+            ref string? slot = ref _slots[Hash(bytes) & (Slots - 1)];
+            var stored = Volatile.Read(ref slot);
+            if (stored is not null && Ascii.Equals(bytes, stored))
+            {
+                return stored;
+            }
+
+            string created = Encoding.ASCII.GetString(bytes);
+            Volatile.Write(ref slot, created);
+            return created;
+        }
+
+        /// <summary>The stored string equal to <paramref name="bytes"/>, or a new one, not stored (see <see cref="Add"/>).</summary>
+        public string GetOrCreate(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length <= MaxLength)
+            {
+                var stored = Volatile.Read(ref _slots[Hash(bytes) & (Slots - 1)]);
+                if (stored is not null && Ascii.Equals(bytes, stored))
+                {
+                    return stored;
+                }
+            }
+
+            return Encoding.Latin1.GetString(bytes);
+        }
+
+        /// <summary>Whether <paramref name="value"/> itself (this very string) is stored.</summary>
+        public bool Contains(string value) =>
+            value.Length <= MaxLength && ReferenceEquals(Volatile.Read(ref _slots[Hash(value) & (Slots - 1)]), value);
+
+        /// <summary>Stores <paramref name="value"/> if it is short and ASCII.</summary>
+        public void Add(string value)
+        {
+            if (value.Length <= MaxLength && Ascii.IsValid(value))
+            {
+                Volatile.Write(ref _slots[Hash(value) & (Slots - 1)], value);
+            }
+        }
+
+        // FNV-1a over the bytes, or over the chars of a string of such bytes: both give the same hash.
+        private static int Hash(ReadOnlySpan<byte> bytes)
+        {
+            uint hash = 2166136261;
+            foreach (byte b in bytes)
+            {
+                hash = (hash ^ b) * 16777619;
+            }
+
+            return (int)(hash ^ (hash >> 16));
+        }
+
+        private static int Hash(ReadOnlySpan<char> chars)
+        {
+            uint hash = 2166136261;
+            foreach (char c in chars)
+            {
+                hash = (hash ^ (byte)c) * 16777619;
+            }
+
+            return (int)(hash ^ (hash >> 16));
         }
     }
 }

@@ -30,35 +30,42 @@ namespace Rx.WebSockets.Server;
 public sealed class HttpExchange
 {
     private readonly Http1Connection _connection;
-    private readonly RequestBodyReader _body;
+    private readonly RequestBodyFraming _framing;
+    // Created when first asked for if the request has no body (most requests): nothing reads, fails or drains it.
+    private RequestBodyReader? _body;
     private readonly bool _keepAlive;
     private volatile bool _unusable;
     private volatile bool _handlerReturned;
 
-    internal HttpExchange(Http1Connection connection, HttpRequestHead request, RequestBodyFraming framing, OutgoingResponse outgoing)
+    // persistent: the connection's RFC 9112 §9.3 decision for this request (ConnectionOptions.IsPersistent), made once there.
+    internal HttpExchange(Http1Connection connection, HttpRequestHead request, RequestBodyFraming framing, OutgoingResponse outgoing, bool persistent)
     {
         _connection = connection;
         Request = request;
         Outgoing = outgoing;
-        _keepAlive = ConnectionOptions.IsPersistent(request);
+        _keepAlive = persistent;
         Response = new HttpResponse(this, outgoing);
         // RFC 9110 §10.1.1: 100-continue is only meaningful for a request with content, and "A server that receives
         // a 100-continue expectation in an HTTP/1.0 request MUST ignore that expectation".
         bool expectContinue = framing.HasBody
             && request.Version == HttpVersion.Http11
             && request.Headers.ContainsToken("Expect", "100-continue");
-        _body = new RequestBodyReader(
-            connection.Input,
-            framing,
-            connection.Context.Limits,
-            expectContinue ? SendContinueAsync : null);
+        _framing = framing;
+        if (framing.HasBody)
+        {
+            _body = new RequestBodyReader(
+                connection.Input,
+                framing,
+                connection.Context.Limits,
+                expectContinue ? SendContinueAsync : null);
+        }
     }
 
     /// <summary>The request head: method, target, version, headers.</summary>
     public HttpRequestHead Request { get; }
 
     /// <summary>The request body; completes at its end (at once for a request without a body).</summary>
-    public PipeReader Body => _body;
+    public PipeReader Body => BodyReader;
 
     /// <summary>The response.</summary>
     public HttpResponse Response { get; }
@@ -79,7 +86,7 @@ public sealed class HttpExchange
     public bool IsWebSocketRequest => ServerHandshake.IsUpgradeRequest(Request);
 
     /// <summary>The chunked body's trailer fields, once the body has been read to its end; empty otherwise.</summary>
-    public HttpHeaders RequestTrailers => _body.Trailers;
+    public HttpHeaders RequestTrailers => BodyReader.Trailers;
 
     /// <summary>
     /// Accepts the WebSocket upgrade (RFC 6455 §4.2.2): validates the handshake with <see cref="ServerHandshake"/>,
@@ -130,7 +137,7 @@ public sealed class HttpExchange
             throw new InvalidOperationException("The response has started; the request can no longer be upgraded.");
         }
 
-        if (!_body.IsConsumed)
+        if (!IsBodyConsumed)
         {
             // The session would read the body's bytes as frames.
             throw new InvalidOperationException("A request whose body has not been read cannot be upgraded.");
@@ -171,23 +178,44 @@ public sealed class HttpExchange
 
     internal OutgoingResponse Outgoing { get; }
 
-    internal RequestBodyReader BodyReader => _body;
+    internal RequestBodyReader BodyReader
+    {
+        get
+        {
+            var body = Volatile.Read(ref _body);
+            if (body is null)
+            {
+                var created = new RequestBodyReader(_connection.Input, _framing, _connection.Context.Limits, beforeFirstRead: null);
+                body = Interlocked.CompareExchange(ref _body, created, null) ?? created;
+            }
+
+            return body;
+        }
+    }
+
+    // Without a reader yet, the request has no body: consumed, not failed, nothing awaited, nothing left.
+    internal bool IsBodyConsumed => Volatile.Read(ref _body)?.IsConsumed ?? true;
+
+    private bool BodyHasFailed => Volatile.Read(ref _body)?.HasFailed ?? false;
 
     internal string Date => _connection.Context.Date.Value;
+
+    /// <summary>The <c>Date</c> field line, CRLF included, in bytes (shared: copy, never change).</summary>
+    internal byte[] DateFieldLine => _connection.Context.Date.FieldLine;
 
     /// <summary>Whether the connection must close after this response; read when the response head is written.</summary>
     internal bool MustCloseAfterResponse =>
         !_keepAlive
         || _unusable
         || _connection.IsStopping
-        || _body.HasFailed
+        || BodyHasFailed
         // The client was not told to send its body and may never send it: nothing after it can be parsed.
-        || (_body.AwaitsContinue && !_body.IsConsumed)
-        || (_handlerReturned && !_body.IsConsumed && _body.RemainingLength > _connection.Context.Limits.MaxDrainSize);
+        || (_body is { AwaitsContinue: true, IsConsumed: false })
+        || (_handlerReturned && _body is { IsConsumed: false } body && body.RemainingLength > _connection.Context.Limits.MaxDrainSize);
 
     /// <summary>Whether the connection can carry the next request once this exchange is done.</summary>
     internal bool CanContinue =>
-        _keepAlive && !_unusable && !_body.HasFailed && _body.IsConsumed && !Outgoing.ClosesConnection && !Outgoing.Upgrades;
+        _keepAlive && !_unusable && !BodyHasFailed && IsBodyConsumed && !Outgoing.ClosesConnection && !Outgoing.Upgrades;
 
     internal void MarkConnectionUnusable() => _unusable = true;
 

@@ -42,7 +42,6 @@ public sealed class HttpResponse
 
     // The pieces of a head written directly (WriteHeadDirect); status lines are cached as they are first used.
     private static readonly byte[]?[] s_statusLines = new byte[]?[600];
-    private static readonly byte[] s_dateName = "Date: "u8.ToArray();
     private static readonly byte[] s_contentLengthName = "Content-Length: "u8.ToArray();
     private static readonly byte[] s_chunkedLine = "Transfer-Encoding: chunked\r\n"u8.ToArray();
     private static readonly byte[] s_closeLine = "Connection: close\r\n"u8.ToArray();
@@ -53,9 +52,13 @@ public sealed class HttpResponse
     private readonly HttpExchange _exchange;
     private readonly OutgoingResponse _outgoing;
     // What the handler wrote since its last flush; a flush moves it to _outgoing.
-    private readonly ResponseBuffer _unflushed = new();
+    private ResponseBuffer _unflushed; // a mutable struct: used only through this field, never copied
     private readonly ResponseBodyWriter _body;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // The write lock (one of the handler's writes, the 100 Continue, completion at a time) as a counter: holders plus
+    // waiters. Taking it uncontended is one interlocked increment; the semaphore that queues waiters is created only
+    // when one has to wait.
+    private int _lockCount;
+    private SemaphoreSlim? _lockWaiters;
     private Stream? _bodyStream;
     private int _statusCode = HttpStatus.OK;
     private string? _reasonPhrase;
@@ -80,6 +83,52 @@ public sealed class HttpResponse
     }
 
     /// <summary>What <see cref="PlanHeadLocked"/> decided: which writer, and the fields the server adds.</summary>
+    /// <summary>
+    /// An async lock kept in two fields of its owner: a count of holders plus waiters, and a semaphore that queues the
+    /// waiters, created only when one has to wait (a benaphore). Taking it uncontended is one interlocked increment and
+    /// allocates nothing.
+    /// </summary>
+    /// <remarks>
+    /// A token cancelled before the call fails it; a waiter is not taken out of the queue once in it (it gets the lock
+    /// when the holder lets go, and the caller then checks its token): only a caller that breaks the response's
+    /// one-thread-at-a-time rule waits here at all. Thread-safety: any thread.
+    /// </remarks>
+    internal static class CountingLock
+    {
+        /// <summary>Takes the lock, waiting for it if it is held.</summary>
+        public static ValueTask EnterAsync(ref int count, ref SemaphoreSlim? waiters, CancellationToken cancellationToken)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled(cancellationToken);
+            }
+
+            // The first to count in holds the lock; each later one waits for a release by the holder before it.
+            return Interlocked.Increment(ref count) == 1 ? default : new ValueTask(GetWaiters(ref waiters).WaitAsync(CancellationToken.None));
+        }
+
+        /// <summary>Lets go of the lock, handing it to one waiter if any counted in.</summary>
+        public static void Exit(ref int count, ref SemaphoreSlim? waiters)
+        {
+            if (Interlocked.Decrement(ref count) > 0)
+            {
+                GetWaiters(ref waiters).Release();
+            }
+        }
+
+        private static SemaphoreSlim GetWaiters(ref SemaphoreSlim? waiters)
+        {
+            var existing = Volatile.Read(ref waiters);
+            if (existing is null)
+            {
+                var created = new SemaphoreSlim(0);
+                existing = Interlocked.CompareExchange(ref waiters, created, null) ?? created;
+            }
+
+            return existing;
+        }
+    }
+
     private readonly record struct HeadPlan(bool Direct, bool HasDate, long? AddedContentLength, bool Close, bool KeepAlive);
 
     private enum Framing
@@ -161,7 +210,7 @@ public sealed class HttpResponse
     /// <summary>Sends <c>100 Continue</c> ahead of the response, if it has not started (RFC 9110 §10.1.1).</summary>
     internal async ValueTask<bool> SendContinueAsync()
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await EnterWriteLockAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             if (_state != State.NotStarted)
@@ -174,7 +223,7 @@ public sealed class HttpResponse
         }
         finally
         {
-            _writeLock.Release();
+            ExitWriteLock();
         }
     }
 
@@ -186,7 +235,7 @@ public sealed class HttpResponse
     /// <param name="closes">Whether it closes the connection.</param>
     internal async Task WriteFinalAsync(Action<IBufferWriter<byte>> write, bool upgrades, bool closes)
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await EnterWriteLockAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             if (_state != State.NotStarted)
@@ -202,14 +251,14 @@ public sealed class HttpResponse
         }
         finally
         {
-            _writeLock.Release();
+            ExitWriteLock();
         }
     }
 
     /// <summary>Ends the response after the handler returned (or threw <paramref name="handlerError"/>).</summary>
     internal async Task CompleteCoreAsync(Exception? handlerError)
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await EnterWriteLockAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             if (_state == State.Completed)
@@ -276,15 +325,17 @@ public sealed class HttpResponse
         {
             // Returns the body's pooled arrays; the handler can no longer write (the state is Completed).
             _unflushed.Clear();
-            _writeLock.Release();
+            ExitWriteLock();
         }
     }
 
     internal async ValueTask<FlushResult> FlushCoreAsync(CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await EnterWriteLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // The token may have been cancelled while this flush waited for the lock: it must then change nothing.
+            cancellationToken.ThrowIfCancellationRequested();
             if (_state == State.Completed)
             {
                 throw new InvalidOperationException("The response has completed.");
@@ -308,7 +359,7 @@ public sealed class HttpResponse
         }
         finally
         {
-            _writeLock.Release();
+            ExitWriteLock();
         }
     }
 
@@ -339,6 +390,11 @@ public sealed class HttpResponse
             _outgoing.Writer.CancelPendingFlush();
         }
     }
+
+    private ValueTask EnterWriteLockAsync(CancellationToken cancellationToken) =>
+        CountingLock.EnterAsync(ref _lockCount, ref _lockWaiters, cancellationToken);
+
+    private void ExitWriteLock() => CountingLock.Exit(ref _lockCount, ref _lockWaiters);
 
     private void FailLocked(Exception handlerError)
     {
@@ -470,10 +526,10 @@ public sealed class HttpResponse
     private void WriteHeadDirect(HttpHeaders handlerHeaders, long? addedContentLength, bool close, bool keepAlive, IBufferWriter<byte> output)
     {
         byte[] statusLine = GetStatusLine(_statusCode);
-        string date = _exchange.Date;
+        byte[] dateLine = _exchange.DateFieldLine;
 
         // Validate everything before writing anything (as HttpResponseHead.Write): a refused head leaves no bytes.
-        int length = statusLine.Length + s_dateName.Length + date.Length + 2;
+        int length = statusLine.Length + dateLine.Length;
         for (int i = 0; i < handlerHeaders.Count; i++)
         {
             var (name, value) = handlerHeaders[i];
@@ -507,9 +563,7 @@ public sealed class HttpResponse
 
         var span = output.GetSpan(length);
         int written = Append(span, statusLine);
-        written += Append(span[written..], s_dateName);
-        written += Encoding.Latin1.GetBytes(date, span[written..]);
-        written += Append(span[written..], s_crlf);
+        written += Append(span[written..], dateLine);
         for (int i = 0; i < handlerHeaders.Count; i++)
         {
             var (name, value) = handlerHeaders[i];

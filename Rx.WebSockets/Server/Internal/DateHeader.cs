@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Threading;
 
 namespace Rx.WebSockets.Server.Internal;
@@ -20,14 +21,20 @@ internal sealed class DateHeader
     public DateHeader(TimeProvider time) => _time = time;
 
     /// <summary>The current date as an IMF-fixdate.</summary>
-    public string Value
+    public string Value => Current.Text;
+
+    /// <summary>The whole field line of the current date, <c>Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n</c>, in bytes.</summary>
+    /// <remarks>Shared: the caller copies it and never changes it.</remarks>
+    public byte[] FieldLine => Current.FieldLine;
+
+    private Entry Current
     {
         get
         {
             var cached = Volatile.Read(ref _cached);
             if (cached is not null && Environment.TickCount64 < cached.ValidUntilTick)
             {
-                return cached.Text;
+                return cached;
             }
 
             var now = _time.GetUtcNow();
@@ -40,13 +47,14 @@ internal sealed class DateHeader
                 long validUntil = _time == TimeProvider.System
                     ? Environment.TickCount64 + (TimeSpan.TicksPerSecond - (now.UtcTicks % TimeSpan.TicksPerSecond)) / TimeSpan.TicksPerMillisecond
                     : long.MinValue;
-                cached = new Entry(second, new DateTimeOffset(second * TimeSpan.TicksPerSecond, TimeSpan.Zero).ToString("r", CultureInfo.InvariantCulture), validUntil);
+                string text = new DateTimeOffset(second * TimeSpan.TicksPerSecond, TimeSpan.Zero).ToString("r", CultureInfo.InvariantCulture);
+                cached = new Entry(second, text, Encoding.ASCII.GetBytes($"Date: {text}\r\n"), validUntil);
                 Volatile.Write(ref _cached, cached);
             }
 
-            return cached.Text;
+            return cached;
         }
     }
 
-    private sealed record Entry(long Second, string Text, long ValidUntilTick);
+    private sealed record Entry(long Second, string Text, byte[] FieldLine, long ValidUntilTick);
 }

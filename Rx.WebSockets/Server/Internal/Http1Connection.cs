@@ -292,14 +292,13 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
                 return;
             }
 
-            var outgoing = new OutgoingResponse(this);
-            var exchange = new HttpExchange(this, head!, framing, outgoing);
-
             // Without a Connection field there are no options to parse: RFC 9112 §9.3, HTTP/1.1 persists and HTTP/1.0
             // does not, and RFC 9110 §7.8, an upgrade needs the "upgrade" connection option.
             bool hasConnectionField = head!.Headers.Contains("Connection");
             bool persistent = hasConnectionField ? ConnectionOptions.IsPersistent(head) : head.Version == Rx.WebSockets.Http.HttpVersion.Http11;
             bool upgrade = hasConnectionField && ConnectionOptions.IsUpgradeRequest(head);
+            var outgoing = new OutgoingResponse(this);
+            var exchange = new HttpExchange(this, head, framing, outgoing, persistent);
             bool concurrent = !framing.HasBody && IsSafeMethod(head!.Method) && !upgrade && persistent;
             if (!concurrent)
             {
@@ -428,10 +427,9 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
             await exchange.Outgoing.Writer.CompleteAsync(e).ConfigureAwait(false);
         }
 
-        var body = exchange.BodyReader;
-        if (!body.IsConsumed && !exchange.MustCloseAfterResponse)
+        if (!exchange.IsBodyConsumed && !exchange.MustCloseAfterResponse)
         {
-            if (!await body.DrainAsync(_context.Limits.MaxDrainSize).ConfigureAwait(false))
+            if (!await exchange.BodyReader.DrainAsync(_context.Limits.MaxDrainSize).ConfigureAwait(false))
             {
                 exchange.MarkConnectionUnusable();
             }

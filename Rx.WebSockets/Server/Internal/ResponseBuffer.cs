@@ -12,9 +12,11 @@ namespace Rx.WebSockets.Server.Internal;
 /// and a segment object per response, where a typical body fits in one rented array. Segments are cut the way the pipe
 /// cut them (a new one when the current cannot hold the size hint, at least <see cref="SegmentSize"/> bytes), so a
 /// chunked response keeps the same chunk boundaries.
+/// A struct, held in a field of its response (one object less per response): never copy it, a copy would share and
+/// then double-return its arrays.
 /// Thread-safety: one thread at a time (the response's writer).
 /// </remarks>
-internal sealed class ResponseBuffer : IBufferWriter<byte>
+internal struct ResponseBuffer : IBufferWriter<byte>
 {
     /// <summary>The smallest array rented (the pipe's default minimum segment size).</summary>
     public const int SegmentSize = 4096;
