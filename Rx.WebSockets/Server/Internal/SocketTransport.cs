@@ -34,6 +34,15 @@ internal sealed record SocketTransportOptions(long MaxReceiveBufferSize, long Ma
     /// </summary>
     public const int MaximumReadSize = 64 * 1024;
 
+    // One pool for every transport of the process unless a server brings its own: blocks are kept only once used.
+    private static readonly BlockMemoryPool s_segmentPool = BlockMemoryPool.CreateForTransport();
+
+    /// <summary>
+    /// Where the transport's pipes take their blocks: a 4 MiB WebSocket frame lies whole in the receive pipe and again
+    /// in the send pipe, 64 blocks of 64 KiB each, more than <see cref="ArrayPool{T}.Shared"/> keeps of one size.
+    /// </summary>
+    public MemoryPool<byte> SegmentPool { get; init; } = s_segmentPool;
+
     /// <summary>TLS of every connection; null for plaintext, which keeps the pumps on the socket itself.</summary>
     public TlsOptions? Tls { get; init; }
 
@@ -89,6 +98,7 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
 
         // Application code never runs on the pumps' threads (and vice versa): continuations go to the thread pool.
         _input = new Pipe(new PipeOptions(
+            pool: options.SegmentPool,
             pauseWriterThreshold: options.MaxReceiveBufferSize,
             resumeWriterThreshold: options.MaxReceiveBufferSize / 2,
             readerScheduler: PipeScheduler.ThreadPool,
@@ -96,6 +106,7 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
             minimumSegmentSize: SocketTransportOptions.MinimumReadSize,
             useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(
+            pool: options.SegmentPool,
             pauseWriterThreshold: options.MaxSendBufferSize,
             resumeWriterThreshold: options.MaxSendBufferSize / 2,
             readerScheduler: PipeScheduler.ThreadPool,
