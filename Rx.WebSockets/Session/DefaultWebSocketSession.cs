@@ -120,10 +120,13 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
         }
     }
 
-    protected override async ValueTask OnFrameAsync(Frame frame)
+    protected override ValueTask OnFrameAsync(Frame frame)
     {
         switch (frame)
         {
+            case DataFrame data:
+                // Not async: a message delivered synchronously (no ReadAllAsync consumer waiting) costs no state machine.
+                return _assembler.TryAdd(data, out var message) ? DeliverAsync(message) : default;
             case PingFrame ping:
                 _pings.OnNext(ping);
                 break;
@@ -133,14 +136,9 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
             case CloseFrame close:
                 OnCloseReceived(close);
                 break;
-            case DataFrame data:
-                if (_assembler.TryAdd(data, out var message))
-                {
-                    await DeliverAsync(message).ConfigureAwait(false);
-                }
-
-                break;
         }
+
+        return default;
     }
 
     protected override void OnApplicationFrame(Frame frame)

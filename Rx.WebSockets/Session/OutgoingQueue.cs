@@ -106,6 +106,8 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
     // The consumer's wait: reset and handed out by WaitToReadAsync, completed by Signal or Abort, all under _gate.
     private ManualResetValueTaskSourceCore<bool> _readerWait = new() { RunContinuationsAsynchronously = true };
     private bool _readerWaiting;
+    // The read loop holds the write side (see TryClaimWriter): wake-ups of the parked write loop wait until it lets go.
+    private bool _claimed;
     private long _unsentFrameCount;
 
     public OutgoingQueue(long maxBytes)
@@ -335,30 +337,91 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
     {
         lock (_gate)
         {
-            if (_abortedWith is null)
+            return TryDequeueLocked(stopAtClose: false, out item);
+        }
+    }
+
+    private bool TryDequeueLocked(bool stopAtClose, out OutgoingItem item)
+    {
+        if (_abortedWith is null)
+        {
+            if (stopAtClose && (_control.TryPeek(out var head) ? head.Frame is CloseFrame : _data.TryPeek(out head) && head.Frame is CloseFrame))
             {
-                if (_control.TryDequeue(out item))
-                {
-                    if (item.Frame is PongFrame)
-                    {
-                        // The slot may hold a newer pong than the one queued: that is the one to send.
-                        item = _pendingPong!.Value;
-                        _pendingPong = null;
-                    }
-
-                    return true;
-                }
-
-                if (_data.TryDequeue(out item))
-                {
-                    _queuedBytes -= Held(item);
-                    _inFlightBytes += Held(item);
-                    return true;
-                }
+                item = default;
+                return false;
             }
 
-            item = default;
-            return false;
+            if (_control.TryDequeue(out item))
+            {
+                if (item.Frame is PongFrame)
+                {
+                    // The slot may hold a newer pong than the one queued: that is the one to send.
+                    item = _pendingPong!.Value;
+                    _pendingPong = null;
+                }
+
+                return true;
+            }
+
+            if (_data.TryDequeue(out item))
+            {
+                _queuedBytes -= Held(item);
+                _inFlightBytes += Held(item);
+                return true;
+            }
+        }
+
+        item = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Lets the read loop take the write side while the write loop is parked in <see cref="WaitToReadAsync"/>: until
+    /// <see cref="ReleaseWriter"/>, frames offered do not wake the write loop, and the read loop writes them itself after
+    /// the frames of one read (one flush per read, no thread hop). Nothing else changes: limits, lanes and reports are
+    /// the same, and only one of the two ever dequeues.
+    /// </summary>
+    /// <returns>False when the write loop is busy (or not parked yet), the write side is already held, or the queue ended.</returns>
+    public bool TryClaimWriter()
+    {
+        lock (_gate)
+        {
+            if (!_readerWaiting || _claimed || _abortedWith is not null)
+            {
+                return false;
+            }
+
+            _claimed = true;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TryDequeue"/> for the holder of <see cref="TryClaimWriter"/>: stops before a Close frame, which the
+    /// write loop writes because what follows a Close (the half-close, waiting for the peer's) is its job.
+    /// </summary>
+    public bool TryDequeueClaimed(out OutgoingItem item)
+    {
+        lock (_gate)
+        {
+            return TryDequeueLocked(stopAtClose: true, out item);
+        }
+    }
+
+    /// <summary>
+    /// Gives the write side back to the write loop, waking it when frames are left (a Close, frames offered during the
+    /// final flush), when the queue was aborted, or when <paramref name="wake"/> asks it to end.
+    /// </summary>
+    public void ReleaseWriter(bool wake)
+    {
+        lock (_gate)
+        {
+            _claimed = false;
+            if (_readerWaiting && (wake || _abortedWith is not null || _control.Count > 0 || _data.Count > 0))
+            {
+                _readerWaiting = false;
+                _readerWait.SetResult(_abortedWith is null); // the continuation runs asynchronously, not under the lock
+            }
         }
     }
 
@@ -367,9 +430,13 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
     {
         lock (_gate)
         {
-            foreach (var item in items)
+            // After Abort the byte counts were reset: frames reported written late hold nothing any more.
+            if (_abortedWith is null)
             {
-                _inFlightBytes -= Held(item);
+                foreach (var item in items)
+                {
+                    _inFlightBytes -= Held(item);
+                }
             }
 
             AdmitWaiting();
@@ -425,7 +492,7 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
             _pendingPong = null;
             _queuedBytes = 0;
             _inFlightBytes = 0;
-            if (_readerWaiting)
+            if (_readerWaiting && !_claimed)
             {
                 _readerWaiting = false;
                 _readerWait.SetResult(false); // the continuation runs asynchronously, not under the lock
@@ -458,7 +525,7 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
 
     private void Signal()
     {
-        if (_readerWaiting)
+        if (_readerWaiting && !_claimed)
         {
             _readerWaiting = false;
             _readerWait.SetResult(true); // the continuation runs asynchronously, not under the lock

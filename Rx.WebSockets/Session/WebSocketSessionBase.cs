@@ -70,6 +70,12 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     private readonly TaskCompletionSource _readEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IAsyncFrameConsumer[] _consumers = Array.Empty<IAsyncFrameConsumer>();
     private Task? _readLoop;
+    // The write loop's batch, lent to the read loop while it holds the write side (WriteClaimed).
+    private List<OutgoingItem>? _writeBatch;
+    // Set by the read loop's write when its flush ended the output (error, cancelled, completed); read by the write loop
+    // after the queue's wake-up, which orders the two.
+    private volatile bool _claimedWriteEnded;
+    private Exception? _claimedWriteError;
     private bool _started;
     private bool _readLoopDone;
     // Written under _gate; read without it on every frame by the read loop (a volatile read is all that check needs).
@@ -277,7 +283,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     }
 
     /// <summary>Delivers a frame to Incoming and to the async consumers, on the read loop.</summary>
-    protected async ValueTask DeliverAsync(Frame frame)
+    protected ValueTask DeliverAsync(Frame frame)
     {
         try
         {
@@ -287,10 +293,17 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         {
             // An observer threw: an application bug. The peer is not at fault, but the session cannot go on delivering.
             Fail(new CloseReason(CloseCode.InternalError, InternalErrorMessage), e);
-            return;
+            return default;
         }
 
-        foreach (var consumer in Volatile.Read(ref _consumers))
+        // Without async consumers (the usual case: Incoming only) a frame costs no state machine.
+        var consumers = Volatile.Read(ref _consumers);
+        return consumers.Length == 0 ? default : DeliverToConsumersAsync(frame, consumers);
+    }
+
+    private async ValueTask DeliverToConsumersAsync(Frame frame, IAsyncFrameConsumer[] consumers)
+    {
+        foreach (var consumer in consumers)
         {
             await consumer.OnFrameAsync(frame, _readCancellation.Token).ConfigureAwait(false);
         }
@@ -424,6 +437,9 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
                 var buffer = result.Buffer;
                 var consumed = buffer.Start;
                 bool stop = false;
+                // Issue 6: the answers to the frames of one read (echoes, pongs) go out in one flush written by this loop,
+                // instead of waking the write loop on another thread once per read. Only while the write loop is idle.
+                bool claimed = Queue.TryClaimWriter();
                 try
                 {
                     while (!(stop = IsStopRequested()))
@@ -441,13 +457,35 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
                             frame = _extension.Decode(frame);
                         }
 
-                        await OnFrameAsync(frame).ConfigureAwait(false);
+                        var handled = OnFrameAsync(frame);
+                        if (!handled.IsCompletedSuccessfully)
+                        {
+                            if (claimed)
+                            {
+                                // A consumer makes us wait (ReadAllAsync): it may itself wait for a send, so the write side
+                                // must not stay held meanwhile.
+                                claimed = false;
+                                WriteClaimed();
+                            }
+
+                            await handled.ConfigureAwait(false);
+                        }
                     }
                 }
                 finally
                 {
-                    // examined = End: the pipe wakes us only when bytes beyond what we looked at arrive (Kestrel's rule).
-                    input.AdvanceTo(consumed, stop ? consumed : buffer.End);
+                    try
+                    {
+                        // examined = End: the pipe wakes us only when bytes beyond what we looked at arrive (Kestrel's rule).
+                        input.AdvanceTo(consumed, stop ? consumed : buffer.End);
+                    }
+                    finally
+                    {
+                        if (claimed)
+                        {
+                            WriteClaimed();
+                        }
+                    }
                 }
 
                 if (stop || IsStopRequested())
@@ -563,34 +601,25 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         // Yield first so that the constructor returns before the loop runs.
         await Task.Yield();
         var output = _transport.Output;
-        var batch = new List<OutgoingItem>();
+        // Shared with the read loop's claimed writes (WriteClaimed): the queue lets only one of the two hold it.
+        var batch = _writeBatch = new List<OutgoingItem>();
         Exception? transportError = null;
         bool closeWritten = false;
         try
         {
             while (!closeWritten && await Queue.WaitToReadAsync().ConfigureAwait(false))
             {
+                if (_claimedWriteEnded)
+                {
+                    // The read loop's flush failed, was cancelled or found the transport completed: end as after our own.
+                    break;
+                }
+
                 long unflushed = 0;
                 while (unflushed < FlushThreshold && Queue.TryDequeue(out var item))
                 {
-                    try
+                    if (!TryEncode(item, output))
                     {
-                        // Per frame on the write loop, so the extension sees messages in the order they go out.
-                        var frame = _extension is null ? item.Frame
-                            : Volatile.Read(ref _uncompressed)?.TryGetValue(item.Frame, out _) == true ? _extension.EncodeUncompressed(item.Frame)
-                            : _extension.Encode(item.Frame);
-                        _encoder.Encode(frame, output);
-                    }
-                    catch (InvalidOperationException e)
-                    {
-                        // The application sent fragments out of order; the encoder refused the frame before writing it.
-                        Queue.OnRejected(item, e);
-                        continue;
-                    }
-                    catch (ArgumentException e)
-                    {
-                        // The application set RSV1, which the negotiated extension owns; the frame was not written.
-                        Queue.OnRejected(item, e);
                         continue;
                     }
 
@@ -620,6 +649,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         }
         finally
         {
+            transportError ??= _claimedWriteError;
             // Everything not written is reported: tasks fault, observer frames are counted.
             var error = transportError is null ? ClosedError() : ClosedError(transportError);
             Queue.Abort(error, batch);
@@ -643,6 +673,117 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
                 Start();
             }
         }
+    }
+
+    /// <summary>Encodes one dequeued frame; a frame the encoder or the extension refuses is reported and skipped.</summary>
+    private bool TryEncode(OutgoingItem item, PipeWriter output)
+    {
+        try
+        {
+            // Per frame, in the order frames go out, so the extension sees messages in that order.
+            var frame = _extension is null ? item.Frame
+                : Volatile.Read(ref _uncompressed)?.TryGetValue(item.Frame, out _) == true ? _extension.EncodeUncompressed(item.Frame)
+                : _extension.Encode(item.Frame);
+            _encoder.Encode(frame, output);
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            // The application sent fragments out of order; the encoder refused the frame before writing it.
+            Queue.OnRejected(item, e);
+            return false;
+        }
+        catch (ArgumentException e)
+        {
+            // The application set RSV1, which the negotiated extension owns; the frame was not written.
+            Queue.OnRejected(item, e);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// On the read loop, holding the write side (<see cref="OutgoingQueue.TryClaimWriter"/>): encodes what the frames of
+    /// one read produced, flushes once and gives the write side back. A Close, and what follows it, is left to the
+    /// write loop; a flush that must wait (the peer reads slowly) completes without holding up the read loop.
+    /// </summary>
+    private void WriteClaimed()
+    {
+        var output = _transport.Output;
+        var batch = _writeBatch!;
+        ValueTask<FlushResult> flush;
+        try
+        {
+            long unflushed = 0;
+            while (unflushed < FlushThreshold && Queue.TryDequeueClaimed(out var item))
+            {
+                if (TryEncode(item, output))
+                {
+                    batch.Add(item);
+                    unflushed += item.Frame.Payload.Length;
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                Queue.ReleaseWriter(wake: false);
+                return;
+            }
+
+            flush = output.FlushAsync();
+        }
+        catch (Exception e)
+        {
+            // Whatever failed, the write side must go back to the write loop, which ends on the error.
+            EndClaimedWrite(e);
+            return;
+        }
+
+        if (flush.IsCompletedSuccessfully)
+        {
+            EndClaimedWrite(flush.Result);
+        }
+        else
+        {
+            _ = AwaitClaimedFlushAsync(flush);
+        }
+    }
+
+    private async Task AwaitClaimedFlushAsync(ValueTask<FlushResult> flush)
+    {
+        FlushResult result;
+        try
+        {
+            result = await flush.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            EndClaimedWrite(e);
+            return;
+        }
+
+        EndClaimedWrite(result);
+    }
+
+    private void EndClaimedWrite(FlushResult result)
+    {
+        // The bytes are committed to the transport even when the flush was cancelled: they count as written.
+        Queue.OnWritten(_writeBatch!);
+        _writeBatch!.Clear();
+        bool ended = result.IsCanceled || result.IsCompleted;
+        if (ended)
+        {
+            _claimedWriteEnded = true;
+        }
+
+        Queue.ReleaseWriter(wake: ended);
+    }
+
+    private void EndClaimedWrite(Exception transportError)
+    {
+        // The batch stays in _writeBatch: the write loop ends on the error and reports those frames as not sent.
+        _claimedWriteError = transportError;
+        _claimedWriteEnded = true;
+        Queue.ReleaseWriter(wake: true);
     }
 
     private async Task FinishAsync(Task readLoop)

@@ -105,11 +105,13 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
             writerScheduler: PipeScheduler.ThreadPool,
             minimumSegmentSize: SocketTransportOptions.MinimumReadSize,
             useSynchronizationContext: false));
+        // Except the send pump: it runs inline on the thread that flushes (Kestrel's UnsafePreferInlineScheduling), so
+        // a flush costs one non-blocking send and no thread hop; it runs none of the application's code.
         _output = new Pipe(new PipeOptions(
             pool: options.SegmentPool,
             pauseWriterThreshold: options.MaxSendBufferSize,
             resumeWriterThreshold: options.MaxSendBufferSize / 2,
-            readerScheduler: PipeScheduler.ThreadPool,
+            readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.ThreadPool,
             useSynchronizationContext: false));
     }
