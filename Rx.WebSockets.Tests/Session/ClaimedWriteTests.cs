@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Reactive.Testing;
 using Rx.WebSockets.Protocol;
@@ -125,6 +126,76 @@ public class ClaimedWriteTests
 
         Assert.True(wait.IsCompleted);
         Assert.False(await wait);
+    }
+
+    [Fact]
+    public async Task Claim_SendBeforeTheHolderWrites_TakesTheClaimBackAndWakesTheWriteLoop()
+    {
+        var queue = new OutgoingQueue(1000);
+        var wait = queue.WaitToReadAsync();
+        Assert.True(queue.TryClaimWriter());
+        queue.Post(Frame.Text("posted"));
+        Assert.False(wait.IsCompleted);
+
+        // A task someone may block on, even the read loop's own observer: the write loop must write it, not the holder.
+        queue.Send(Frame.Text("sent"), wait: false, default, out var written);
+
+        Assert.True(wait.IsCompleted);
+        Assert.True(await wait);
+        Assert.False(queue.TryDequeueClaimed(out _));
+        Assert.True(queue.TryDequeue(out var first));
+        Assert.Equal(Frame.Text("posted"), first.Frame);
+        Assert.True(queue.TryDequeue(out var second));
+        Assert.Equal(Frame.Text("sent"), second.Frame);
+        Assert.False(written.IsCompleted);
+    }
+
+    [Fact]
+    public void Claim_SendWhileTheHolderWrites_KeepsTheClaim()
+    {
+        var queue = new OutgoingQueue(1000);
+        var wait = queue.WaitToReadAsync();
+        Assert.True(queue.TryClaimWriter());
+        queue.Post(Frame.Text("posted"));
+        Assert.True(queue.TryDequeueClaimed(out _));
+
+        queue.Send(Frame.Text("sent"), wait: false, default, out _);
+
+        // The holder is writing (no application code runs on it): it picks the frame up in the same flush.
+        Assert.False(wait.IsCompleted);
+        Assert.True(queue.TryDequeueClaimed(out var item));
+        Assert.Equal(Frame.Text("sent"), item.Frame);
+    }
+
+    [Fact]
+    public async Task Session_ObserverBlockingOnItsOwnSendAsync_DoesNotDeadlock()
+    {
+        var (peer, server) = SessionTesting.ServerWithPeer(new TestScheduler());
+        // Blocking in OnNext is poor Rx style, but it must not hang the session: the read loop holds the write side
+        // while it delivers, and would only write after this observer returned.
+        var timedOut = 0;
+        using var echo = server.Incoming.Subscribe(f =>
+        {
+            if (!server.SendAsync(Frame.Text(((TextFrame)f).GetText())).Wait(SessionTesting.EventTimeout))
+            {
+                Interlocked.Increment(ref timedOut);
+            }
+        });
+        server.Start();
+        var texts = Enumerable.Range(0, 8).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+        await peer.SendBytesAsync(EncodeClientFrames(texts.Select(t => (Frame)Frame.Text(t))));
+
+        var received = new List<string>();
+        for (int i = 0; i < texts.Length; i++)
+        {
+            received.Add(Assert.IsType<TextFrame>(await peer.ReceiveFrameAsync().Within()).GetText());
+        }
+
+        Assert.Equal(texts, received);
+        Assert.Equal(0, Volatile.Read(ref timedOut));
+        await peer.SendAsync(Frame.Close(CloseReason.Normal));
+        Assert.Equal(CloseReason.Normal, await server.CloseReason.Within());
     }
 
     [Fact]

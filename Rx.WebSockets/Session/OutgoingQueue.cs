@@ -108,6 +108,8 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
     private bool _readerWaiting;
     // The read loop holds the write side (see TryClaimWriter): wake-ups of the parked write loop wait until it lets go.
     private bool _claimed;
+    // The holder has started writing (TryDequeueClaimed): from then on the claim is only given back, never taken away.
+    private bool _claimWriting;
     private long _unsentFrameCount;
 
     public OutgoingQueue(long maxBytes)
@@ -190,6 +192,9 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
         written = item.Completion!.Task;
         lock (_gate)
         {
+            // Someone may block on this task — even an observer of Incoming, on the read loop that holds the write side
+            // and would only write after it returns. The write loop takes over so that the frame goes out regardless.
+            RevokeClaim();
             if (_sealed)
             {
                 item.Completion.TrySetException(_abortedWith ?? new ConnectionClosedException(null, null));
@@ -392,7 +397,20 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
             }
 
             _claimed = true;
+            _claimWriting = false;
             return true;
+        }
+    }
+
+    private void RevokeClaim()
+    {
+        if (_claimed && !_claimWriting)
+        {
+            _claimed = false;
+            if (_control.Count > 0 || _data.Count > 0)
+            {
+                Signal();
+            }
         }
     }
 
@@ -400,10 +418,18 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
     /// <see cref="TryDequeue"/> for the holder of <see cref="TryClaimWriter"/>: stops before a Close frame, which the
     /// write loop writes because what follows a Close (the half-close, waiting for the peer's) is its job.
     /// </summary>
+    /// <returns>False when nothing is left before a Close, or when the claim was taken back by a <see cref="Send"/>.</returns>
     public bool TryDequeueClaimed(out OutgoingItem item)
     {
         lock (_gate)
         {
+            if (!_claimed)
+            {
+                item = default;
+                return false;
+            }
+
+            _claimWriting = true;
             return TryDequeueLocked(stopAtClose: true, out item);
         }
     }
@@ -417,6 +443,7 @@ internal sealed class OutgoingQueue : IValueTaskSource<bool>
         lock (_gate)
         {
             _claimed = false;
+            _claimWriting = false;
             if (_readerWaiting && (wake || _abortedWith is not null || _control.Count > 0 || _data.Count > 0))
             {
                 _readerWaiting = false;
