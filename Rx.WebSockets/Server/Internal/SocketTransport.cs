@@ -87,20 +87,8 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
 
-        // Application code never runs on the pumps' threads (and vice versa): continuations go to the thread pool.
-        _input = new Pipe(new PipeOptions(
-            pauseWriterThreshold: options.MaxReceiveBufferSize,
-            resumeWriterThreshold: options.MaxReceiveBufferSize / 2,
-            readerScheduler: PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.ThreadPool,
-            minimumSegmentSize: SocketTransportOptions.MinimumReadSize,
-            useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(
-            pauseWriterThreshold: options.MaxSendBufferSize,
-            resumeWriterThreshold: options.MaxSendBufferSize / 2,
-            readerScheduler: PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.ThreadPool,
-            useSynchronizationContext: false));
+        _input = new Pipe(InputPipeOptions(options.MaxReceiveBufferSize));
+        _output = new Pipe(OutputPipeOptions(options.MaxSendBufferSize));
     }
 
     /// <summary>Bytes received from the peer.</summary>
@@ -135,8 +123,52 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
             return;
         }
 
-        _receiving = Task.Run(ReceiveLoopAsync);
-        _sending = Task.Run(SendLoopAsync);
+        // Called directly rather than through Task.Run (which keeps a promise per pump for the connection's lifetime):
+        // each pump runs on the caller only up to its first wait — the send pump's read of an empty pipe, the receive
+        // pump's zero-byte read (or one read of what the peer already sent).
+        _receiving = ReceiveLoopAsync();
+        _sending = SendLoopAsync();
+    }
+
+    // PipeOptions are immutable: connections of a server, which all have the same thresholds, share one instance instead
+    // of each allocating two (issue 6: idle connections by the ten thousand). One entry per direction is enough.
+    private static PipeOptions? s_inputOptions;
+    private static PipeOptions? s_outputOptions;
+
+    private static PipeOptions InputPipeOptions(long maxReceiveBufferSize)
+    {
+        var options = Volatile.Read(ref s_inputOptions);
+        if (options is null || options.PauseWriterThreshold != maxReceiveBufferSize)
+        {
+            // Application code never runs on the pumps' threads (and vice versa): continuations go to the thread pool.
+            options = new PipeOptions(
+                pauseWriterThreshold: maxReceiveBufferSize,
+                resumeWriterThreshold: maxReceiveBufferSize / 2,
+                readerScheduler: PipeScheduler.ThreadPool,
+                writerScheduler: PipeScheduler.ThreadPool,
+                minimumSegmentSize: SocketTransportOptions.MinimumReadSize,
+                useSynchronizationContext: false);
+            Volatile.Write(ref s_inputOptions, options);
+        }
+
+        return options;
+    }
+
+    private static PipeOptions OutputPipeOptions(long maxSendBufferSize)
+    {
+        var options = Volatile.Read(ref s_outputOptions);
+        if (options is null || options.PauseWriterThreshold != maxSendBufferSize)
+        {
+            options = new PipeOptions(
+                pauseWriterThreshold: maxSendBufferSize,
+                resumeWriterThreshold: maxSendBufferSize / 2,
+                readerScheduler: PipeScheduler.ThreadPool,
+                writerScheduler: PipeScheduler.ThreadPool,
+                useSynchronizationContext: false);
+            Volatile.Write(ref s_outputOptions, options);
+        }
+
+        return options;
     }
 
     /// <summary>
