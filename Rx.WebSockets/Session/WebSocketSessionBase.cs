@@ -98,7 +98,7 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         // Scheduler.Default would give every session a System.Threading.Timer per armed item (the pinger's period, its pong
         // deadline, the close timeout): the shared timer keeps all sessions' items in one heap behind one timer. Any other
         // scheduler (a TestScheduler, an application's own) is used as given.
-        Scheduler = Rx.WebSockets.Internal.SharedTimerScheduler.SubstituteForDefault(scheduler);
+        Scheduler = SharedTimerScheduler.SubstituteForDefault(scheduler);
         SubProtocol = subProtocol;
         _extension = extension;
         _extensions = extension is null ? Array.Empty<string>() : [extension.Agreement.ToString()];

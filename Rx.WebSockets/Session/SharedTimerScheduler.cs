@@ -2,7 +2,7 @@ using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Threading;
 
-namespace Rx.WebSockets.Internal;
+namespace Rx.WebSockets.Session;
 
 /// <summary>
 /// One timer for every session of the process: an <see cref="IScheduler"/> whose delayed work waits in a single

@@ -5,10 +5,9 @@ using System.Reactive.Disposables;
 using System.Reactive.Subjects;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Reactive.Testing;
-using Rx.WebSockets.Internal;
 using Rx.WebSockets.Session;
 
-namespace Rx.WebSockets.Tests.Internal;
+namespace Rx.WebSockets.Tests.Session;
 
 /// <summary>
 /// The shared timer behind every session's pinger and close timeout (issue 6: one timer structure for all sessions
