@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Reactive.Concurrency;
-using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Threading.Tasks;
@@ -26,15 +25,17 @@ namespace Rx.WebSockets.Session;
 /// setters with the start and the end of the session.
 /// </para>
 /// </remarks>
-internal sealed class DefaultWebSocketSession : WebSocketSessionBase
+internal sealed class DefaultWebSocketSession : WebSocketSessionBase, IPingerHost
 {
+    // Per-session objects are few and small on purpose (issue 6: ten thousand idle sessions): the pinger is one object
+    // fed directly by the read loop rather than an Rx chain subscribed to Pongs, the ponger is a call, and the message
+    // assembler is created by the first data frame.
     private readonly object _pingerGate = new();
     private readonly Subject<PingFrame> _pings = new();
     private readonly Subject<PongFrame> _pongs = new();
     private readonly Subject<TimeSpan> _pingRoundTrips = new();
-    private readonly SerialDisposable _pinger = new();
-    private readonly IDisposable _ponger;
-    private readonly MessageAssembler _assembler;
+    private volatile Pinger? _pinger;
+    private MessageAssembler? _assembler;
     private TimeSpan? _pingInterval;
     private TimeSpan _timeout;
     private bool _pingerLive;
@@ -44,10 +45,6 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
     {
         _pingInterval = Options.PingInterval;
         _timeout = Options.Timeout;
-        _assembler = new MessageAssembler(Options.Limits.MaxMessageSize);
-        // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response ... as soon as is
-        // practical": the control lane puts it ahead of queued data frames.
-        _ponger = KeepAlive.Ponger(_pings).Subscribe(pong => Queue.PostControl(pong));
     }
 
     public override TimeSpan? PingInterval
@@ -126,11 +123,18 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
         {
             case DataFrame data:
                 // Not async: a message delivered synchronously (no ReadAllAsync consumer waiting) costs no state machine.
+                _assembler ??= new MessageAssembler(Options.Limits.MaxMessageSize);
                 return _assembler.TryAdd(data, out var message) ? DeliverAsync(message) : default;
             case PingFrame ping:
+                // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in response ... as soon
+                // as is practical": the control lane puts it ahead of queued data frames (KeepAlive.Ponger's answer: the
+                // same payload, before the application's observers of Pings see the ping).
+                Queue.PostControl(Frame.Pong(ping.Payload));
                 _pings.OnNext(ping);
                 break;
             case PongFrame pong:
+                // The pinger first, so that the round trip does not include the application's observers of Pongs.
+                _pinger?.OnPong(pong);
                 _pongs.OnNext(pong);
                 break;
             case CloseFrame close:
@@ -158,11 +162,11 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
         lock (_pingerGate)
         {
             _pingerLive = false;
-            _pinger.Dispose();
+            _pinger?.Dispose();
+            _pinger = null;
         }
 
-        _ponger.Dispose();
-        _assembler.Dispose();
+        _assembler?.Dispose();
         _pings.OnCompleted();
         _pongs.OnCompleted();
         _pingRoundTrips.OnCompleted();
@@ -194,7 +198,8 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
         lock (_pingerGate)
         {
             _pingerLive = false;
-            _pinger.Disposable = Disposable.Empty;
+            _pinger?.Dispose();
+            _pinger = null;
         }
     }
 
@@ -206,20 +211,24 @@ internal sealed class DefaultWebSocketSession : WebSocketSessionBase
             return;
         }
 
-        _pinger.Disposable = _pingInterval is { } interval
-            ? KeepAlive.Pinger(_pongs, interval, _timeout, Scheduler, _pingRoundTrips.OnNext).Subscribe(
-                ping => Queue.PostControl(ping),
-                error => OnPingerError(error))
-            : Disposable.Empty;
+        _pinger?.Dispose();
+        _pinger = null;
+        if (_pingInterval is { } interval)
+        {
+            var pinger = new Pinger(this, interval, _timeout, Scheduler, measureRoundTrips: true);
+            _pinger = pinger;
+            pinger.Start();
+        }
     }
 
-    private void OnPingerError(Exception error)
+    void IPingerHost.OnPing(PingFrame ping) => Queue.PostControl(ping);
+
+    void IPingerHost.OnRoundTrip(TimeSpan roundTrip) => _pingRoundTrips.OnNext(roundTrip);
+
+    void IPingerHost.OnPingTimeout(PingTimeoutException error)
     {
         StopPinger();
-        if (error is PingTimeoutException)
-        {
-            // Ktor's reason: 1011 "Ping timeout". Incoming ends with the typed exception; nothing is logged as an error.
-            Fail(new CloseReason(CloseCode.InternalError, PingTimeoutMessage), error);
-        }
+        // Ktor's reason: 1011 "Ping timeout". Incoming ends with the typed exception; nothing is logged as an error.
+        Fail(new CloseReason(CloseCode.InternalError, PingTimeoutMessage), error);
     }
 }

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
-using System.Reactive.Linq;
 using System.Threading;
 
 namespace Rx.WebSockets.Session;
@@ -12,8 +11,6 @@ internal sealed class PingerOperator : ObservableBase<PingFrame>
 {
     /// <summary>The payload length: one big-endian 64-bit counter value.</summary>
     internal const int PayloadLength = sizeof(long);
-
-    private static long s_lastPayload;
 
     private readonly IObservable<PongFrame> _pongs;
     private readonly TimeSpan _interval;
@@ -32,161 +29,262 @@ internal sealed class PingerOperator : ObservableBase<PingFrame>
 
     protected override IDisposable SubscribeCore(IObserver<PingFrame> observer)
     {
-        var sink = new _(Observer.Synchronize(observer), _timeout, _scheduler, _onRoundTrip);
-        sink.Run(_pongs, _interval);
+        var sink = new _(Observer.Synchronize(observer), _onRoundTrip);
+        sink.Run(_pongs, _interval, _timeout, _scheduler);
         return sink;
     }
 
-    private static byte[] NextPayload()
-    {
-        var payload = new byte[PayloadLength];
-        BinaryPrimitives.WriteInt64BigEndian(payload, Interlocked.Increment(ref s_lastPayload));
-        return payload;
-    }
-
+    /// <summary>Adapts the pinger to an observer: pings go to OnNext, a timeout to OnError, the pongs' end to its end.</summary>
     /// <remarks>
-    /// Thread-safety: ticks and deadlines run on the scheduler, pongs on the thread of their source (a session's read
-    /// loop); <c>_gate</c> guards the outstanding payload and the terminal flag, and the observer is synchronized so that
-    /// a pong-source error cannot overlap a ping being delivered. The round-trip callback runs outside the gate, on the
-    /// pong's thread.
+    /// Thread-safety: the observer is synchronized, so that a pong-source error cannot overlap a ping being delivered;
+    /// <see cref="Pinger.TryStop"/> decides the single terminal notification.
     /// </remarks>
-    private sealed class _ : IDisposable
+    private sealed class _ : IPingerHost, IDisposable
     {
-        private readonly object _gate = new();
         private readonly IObserver<PingFrame> _observer;
-        private readonly TimeSpan? _timeout;
-        private readonly IScheduler _scheduler;
         private readonly Action<TimeSpan>? _onRoundTrip;
-        private readonly SerialDisposable _deadline = new();
-        private readonly CompositeDisposable _subscriptions = new();
-        private byte[]? _outstanding;
-        private IStopwatch? _sentAt;
-        private bool _done;
+        private readonly SingleAssignmentDisposable _pongSubscription = new();
+        private Pinger? _pinger;
 
-        public _(IObserver<PingFrame> observer, TimeSpan? timeout, IScheduler scheduler, Action<TimeSpan>? onRoundTrip)
+        public _(IObserver<PingFrame> observer, Action<TimeSpan>? onRoundTrip)
         {
             _observer = observer;
-            _timeout = timeout;
-            _scheduler = scheduler;
             _onRoundTrip = onRoundTrip;
         }
 
-        public void Run(IObservable<PongFrame> pongs, TimeSpan interval)
+        public void Run(IObservable<PongFrame> pongs, TimeSpan interval, TimeSpan? timeout, IScheduler scheduler)
         {
-            _subscriptions.Add(_deadline);
-            _subscriptions.Add(pongs.Subscribe(OnPong, OnPongsError, OnPongsCompleted));
-            _subscriptions.Add(Observable.Interval(interval, _scheduler).Subscribe(_ => OnTick()));
+            var pinger = new Pinger(this, interval, timeout, scheduler, measureRoundTrips: _onRoundTrip is not null);
+            _pinger = pinger;
+            _pongSubscription.Disposable = pongs.Subscribe(pinger.OnPong, OnPongsError, OnPongsCompleted);
+            pinger.Start();
         }
 
         public void Dispose()
         {
-            lock (_gate)
-            {
-                _done = true;
-                _outstanding = null;
-            }
-
-            _subscriptions.Dispose();
+            _pinger?.Dispose();
+            _pongSubscription.Dispose();
         }
 
-        private void OnTick()
+        void IPingerHost.OnPing(PingFrame ping) => _observer.OnNext(ping);
+
+        void IPingerHost.OnPingTimeout(PingTimeoutException error)
         {
-            byte[] payload;
-            lock (_gate)
-            {
-                // A tick inside the wait for the previous pong is skipped: one outstanding ping at a time.
-                if (_done || _outstanding is not null)
-                {
-                    return;
-                }
-
-                payload = NextPayload();
-                _outstanding = payload;
-                // The scheduler's stopwatch: monotonic on real schedulers, virtual time on a TestScheduler. Started before
-                // the ping leaves, like the deadline, so a pong delivered synchronously during OnNext finds it.
-                _sentAt = _onRoundTrip is null ? null : _scheduler.StartStopwatch();
-
-                // The deadline is armed before the ping leaves, so a pong delivered synchronously during OnNext finds it;
-                // it is swapped under the gate so that a pong for the previous ping cannot cancel this ping's deadline.
-                if (_timeout is { } timeout)
-                {
-                    _deadline.Disposable = Observable.Timer(timeout, _scheduler).Subscribe(_ => OnDeadline(payload));
-                }
-            }
-
-            _observer.OnNext(Frame.Ping(payload));
+            _observer.OnError(error);
+            _pongSubscription.Dispose();
         }
 
-        private void OnPong(PongFrame pong)
-        {
-            TimeSpan? roundTrip;
-            lock (_gate)
-            {
-                if (_outstanding is null || !pong.Payload.Span.SequenceEqual(_outstanding))
-                {
-                    return; // unsolicited or stale: RFC 6455 §5.5.3 "A response to an unsolicited Pong frame is not expected."
-                }
-
-                _outstanding = null;
-                _deadline.Disposable = Disposable.Empty;
-                roundTrip = _sentAt?.Elapsed;
-                _sentAt = null;
-            }
-
-            if (roundTrip is { } elapsed)
-            {
-                _onRoundTrip!(elapsed);
-            }
-        }
-
-        private void OnDeadline(byte[] payload)
-        {
-            lock (_gate)
-            {
-                // The pong may have won the race with the timer: only the deadline of the ping still outstanding fires.
-                if (_done || !ReferenceEquals(_outstanding, payload))
-                {
-                    return;
-                }
-
-                _done = true;
-            }
-
-            _observer.OnError(new PingTimeoutException(_timeout ?? TimeSpan.Zero));
-            _subscriptions.Dispose();
-        }
+        void IPingerHost.OnRoundTrip(TimeSpan roundTrip) => _onRoundTrip?.Invoke(roundTrip);
 
         private void OnPongsError(Exception error)
         {
-            if (TryTerminate())
+            if (_pinger!.TryStop())
             {
                 _observer.OnError(error);
-                _subscriptions.Dispose();
+                _pongSubscription.Dispose();
             }
         }
 
         private void OnPongsCompleted()
         {
-            if (TryTerminate())
+            if (_pinger!.TryStop())
             {
                 _observer.OnCompleted();
-                _subscriptions.Dispose();
+                _pongSubscription.Dispose();
             }
         }
+    }
+}
 
-        private bool TryTerminate()
+/// <summary>What a <see cref="Pinger"/> reports to its owner (a session, or the <see cref="KeepAlive"/> operator).</summary>
+internal interface IPingerHost
+{
+    /// <summary>A ping to send; called on the scheduler, outside the pinger's lock.</summary>
+    void OnPing(PingFrame ping);
+
+    /// <summary>The outstanding ping was not answered in time; called once, on the scheduler, after the pinger stopped.</summary>
+    void OnPingTimeout(PingTimeoutException error);
+
+    /// <summary>A matched pong's round trip; called on the pong's thread, outside the pinger's lock.</summary>
+    void OnRoundTrip(TimeSpan roundTrip);
+}
+
+/// <summary>
+/// The pinger's state machine without any Rx plumbing: one object per session holding the outstanding payload, and two
+/// items on the <see cref="IScheduler"/> — the next tick and, while a ping is outstanding, its deadline.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Timing: ticks are due at exact multiples of the interval from <see cref="Start"/>, measured on the scheduler's
+/// stopwatch (virtual time on a TestScheduler), so a late tick does not delay the following ones (a fixed rate, as
+/// <c>Observable.Interval</c>); ticks missed altogether (a stalled machine) are skipped, not bunched. A tick while a
+/// ping is outstanding sends nothing.
+/// </para>
+/// <para>
+/// Thread-safety: ticks and deadlines run on the scheduler, <see cref="OnPong"/> on the pongs' thread (a session's read
+/// loop), <see cref="Dispose"/> anywhere; the lock (on this object, which is never handed to application code) guards
+/// the outstanding payload, the timers and the terminal flag. Host callbacks run outside it.
+/// </para>
+/// </remarks>
+internal sealed class Pinger : IDisposable
+{
+    private static long s_lastPayload;
+
+    private readonly IPingerHost _host;
+    private readonly TimeSpan _interval;
+    private readonly TimeSpan? _timeout;
+    private readonly IScheduler _scheduler;
+    private readonly bool _measureRoundTrips;
+    private IStopwatch? _clock;
+    private long _ticks;
+    private IDisposable? _nextTick;
+    private IDisposable? _deadline;
+    private byte[]? _outstanding;
+    private TimeSpan _sentAt;
+    private bool _done;
+
+    public Pinger(IPingerHost host, TimeSpan interval, TimeSpan? timeout, IScheduler scheduler, bool measureRoundTrips)
+    {
+        _host = host;
+        _interval = interval;
+        _timeout = timeout;
+        _scheduler = scheduler;
+        _measureRoundTrips = measureRoundTrips;
+    }
+
+    /// <summary>Arms the first tick, one interval from now.</summary>
+    public void Start()
+    {
+        lock (this)
         {
-            lock (_gate)
+            if (_done || _clock is not null)
             {
-                if (_done)
-                {
-                    return false;
-                }
-
-                _done = true;
-                _outstanding = null;
-                return true;
+                return;
             }
+
+            _clock = _scheduler.StartStopwatch();
+            _nextTick = _scheduler.Schedule(this, _interval, static (_, self) => self.OnTick());
         }
+    }
+
+    /// <summary>Feeds a pong received from the peer.</summary>
+    public void OnPong(PongFrame pong)
+    {
+        TimeSpan roundTrip;
+        IDisposable? deadline;
+        lock (this)
+        {
+            if (_outstanding is null || !pong.Payload.Span.SequenceEqual(_outstanding))
+            {
+                return; // unsolicited or stale: RFC 6455 §5.5.3 "A response to an unsolicited Pong frame is not expected."
+            }
+
+            _outstanding = null;
+            deadline = _deadline;
+            _deadline = null;
+            roundTrip = _measureRoundTrips ? _clock!.Elapsed - _sentAt : default;
+        }
+
+        deadline?.Dispose();
+        if (_measureRoundTrips)
+        {
+            _host.OnRoundTrip(roundTrip);
+        }
+    }
+
+    /// <summary>Stops the pinger without telling the host; false when it had already stopped (or timed out).</summary>
+    public bool TryStop()
+    {
+        IDisposable? tick, deadline;
+        lock (this)
+        {
+            if (_done)
+            {
+                return false;
+            }
+
+            _done = true;
+            _outstanding = null;
+            tick = _nextTick;
+            deadline = _deadline;
+            _nextTick = _deadline = null;
+        }
+
+        tick?.Dispose();
+        deadline?.Dispose();
+        return true;
+    }
+
+    public void Dispose() => TryStop();
+
+    private static byte[] NextPayload()
+    {
+        var payload = new byte[PingerOperator.PayloadLength];
+        BinaryPrimitives.WriteInt64BigEndian(payload, Interlocked.Increment(ref s_lastPayload));
+        return payload;
+    }
+
+    private IDisposable OnTick()
+    {
+        byte[]? payload = null;
+        lock (this)
+        {
+            if (_done)
+            {
+                return Disposable.Empty;
+            }
+
+            // A tick inside the wait for the previous pong is skipped: one outstanding ping at a time.
+            if (_outstanding is null)
+            {
+                payload = NextPayload();
+                _outstanding = payload;
+                // Started before the ping leaves, like the deadline, so a pong delivered synchronously during OnPing finds it.
+                _sentAt = _measureRoundTrips ? _clock!.Elapsed : default;
+
+                // The deadline is armed before the ping leaves, so a pong delivered synchronously during OnPing finds it;
+                // it is swapped under the lock so that a pong for the previous ping cannot cancel this ping's deadline.
+                if (_timeout is { } timeout)
+                {
+                    _deadline = _scheduler.Schedule((Pinger: this, Payload: payload), timeout, static (_, s) => s.Pinger.OnDeadline(s.Payload));
+                }
+            }
+
+            // The next tick falls on the next multiple of the interval that is still ahead.
+            var elapsed = _clock!.Elapsed;
+            _ticks = Math.Max(_ticks + 1, elapsed.Ticks / _interval.Ticks);
+            var next = TimeSpan.FromTicks((_ticks + 1) * _interval.Ticks) - elapsed;
+            _nextTick = _scheduler.Schedule(this, next, static (_, self) => self.OnTick());
+        }
+
+        if (payload is not null)
+        {
+            _host.OnPing(Frame.Ping(payload));
+        }
+
+        return Disposable.Empty;
+    }
+
+    private IDisposable OnDeadline(byte[] payload)
+    {
+        IDisposable? tick;
+        lock (this)
+        {
+            // The pong may have won the race with the timer: only the deadline of the ping still outstanding fires.
+            if (_done || !ReferenceEquals(_outstanding, payload))
+            {
+                return Disposable.Empty;
+            }
+
+            _done = true;
+            _outstanding = null;
+            _deadline = null;
+            tick = _nextTick;
+            _nextTick = null;
+        }
+
+        tick?.Dispose();
+        _host.OnPingTimeout(new PingTimeoutException(_timeout ?? TimeSpan.Zero));
+        return Disposable.Empty;
     }
 }

@@ -48,6 +48,9 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     // The write loop flushes at least this often inside a burst, so a long queue does not pile up unflushed in the pipe.
     private const int FlushThreshold = 64 * 1024;
 
+    // Shared by every ended session that never armed a close timer: disposed, so anything assigned to it is cancelled.
+    private static readonly SerialDisposable s_endedTimer = CreateDisposedSerial();
+
     private readonly object _gate = new();
     private readonly IDuplexPipe _transport;
     private readonly FrameDecoder _decoder;
@@ -62,7 +65,8 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
     private readonly Subject<Frame> _incoming = new();
     private readonly AsyncSubject<CloseReason> _closed = new();
     private readonly TaskCompletionSource<CloseReason?> _closeReason = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SerialDisposable _closeTimer = new();
+    // Created when a close timeout is first armed: most of a session's life needs none.
+    private SerialDisposable? _closeTimer;
     private readonly CancellationTokenSource _readCancellation = new();
     private readonly Task _writeLoop;
 
@@ -97,7 +101,10 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         _transport = transport;
         Side = side;
         Options = options.Clone();
-        Scheduler = scheduler;
+        // Scheduler.Default would give every session a System.Threading.Timer per armed item (the pinger's period, its pong
+        // deadline, the close timeout): the shared timer keeps all sessions' items in one heap behind one timer. Any other
+        // scheduler (a TestScheduler, an application's own) is used as given.
+        Scheduler = SharedTimerScheduler.SubstituteForDefault(scheduler);
         SubProtocol = subProtocol;
         _extension = extension;
         _extensions = extension is null ? Array.Empty<string>() : [extension.Agreement.ToString()];
@@ -397,7 +404,10 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
             return;
         }
 
-        _closeTimer.Disposable = Scheduler.Schedule(Options.CloseTimeout, OnCloseTimeout);
+        var timer = Volatile.Read(ref _closeTimer)
+            ?? Interlocked.CompareExchange(ref _closeTimer, new SerialDisposable(), null)
+            ?? _closeTimer!;
+        timer.Disposable = Scheduler.Schedule(Options.CloseTimeout, OnCloseTimeout);
     }
 
     private void OnOverflow() =>
@@ -420,6 +430,13 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
         {
             // The writer was already completed: nothing is blocked.
         }
+    }
+
+    private static SerialDisposable CreateDisposedSerial()
+    {
+        var disposed = new SerialDisposable();
+        disposed.Dispose();
+        return disposed;
     }
 
     private ConnectionClosedException ClosedError(Exception? inner = null) => new(Handshake.Received, Handshake.Sent, inner);
@@ -788,20 +805,30 @@ internal abstract class WebSocketSessionBase : IWebSocketSession, ISessionCore
 
     private async Task FinishAsync(Task readLoop)
     {
+        // One after the other rather than Task.WhenAll, whose promise and task array every session would hold while it
+        // lives; both loops report through the handshake and Incoming, so their exceptions need nothing more here.
         try
         {
-            await Task.WhenAll(readLoop, _writeLoop).ConfigureAwait(false);
+            await readLoop.ConfigureAwait(false);
         }
         catch (Exception)
         {
-            // Both loops report through the handshake and Incoming; nothing else to do with their exceptions.
+        }
+
+        try
+        {
+            await _writeLoop.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
         }
 
         // Both loops have stopped: nothing calls the extension any more (it may hold native zlib state).
         _extension?.Dispose();
         var reason = Handshake.OnTransportClosed();
         _ended = true;
-        _closeTimer.Dispose();
+        // A timer armed after this point finds the disposed instance, which cancels what is assigned to it.
+        (Interlocked.CompareExchange(ref _closeTimer, s_endedTimer, null) ?? _closeTimer).Dispose();
         OnEnded();
         _closed.OnNext(reason);
         _closed.OnCompleted();

@@ -96,24 +96,8 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint;
 
-        // Application code never runs on the pumps' threads (and vice versa): continuations go to the thread pool.
-        _input = new Pipe(new PipeOptions(
-            pool: options.SegmentPool,
-            pauseWriterThreshold: options.MaxReceiveBufferSize,
-            resumeWriterThreshold: options.MaxReceiveBufferSize / 2,
-            readerScheduler: PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.ThreadPool,
-            minimumSegmentSize: SocketTransportOptions.MinimumReadSize,
-            useSynchronizationContext: false));
-        // Except the send pump: it runs inline on the thread that flushes (Kestrel's UnsafePreferInlineScheduling), so
-        // a flush costs one non-blocking send and no thread hop; it runs none of the application's code.
-        _output = new Pipe(new PipeOptions(
-            pool: options.SegmentPool,
-            pauseWriterThreshold: options.MaxSendBufferSize,
-            resumeWriterThreshold: options.MaxSendBufferSize / 2,
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.ThreadPool,
-            useSynchronizationContext: false));
+        _input = new Pipe(InputPipeOptions(options.MaxReceiveBufferSize, options.SegmentPool));
+        _output = new Pipe(OutputPipeOptions(options.MaxSendBufferSize, options.SegmentPool));
     }
 
     /// <summary>Bytes received from the peer.</summary>
@@ -148,8 +132,56 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
             return;
         }
 
-        _receiving = Task.Run(ReceiveLoopAsync);
-        _sending = Task.Run(SendLoopAsync);
+        // Called directly rather than through Task.Run (which keeps a promise per pump for the connection's lifetime):
+        // each pump runs on the caller only up to its first wait — the send pump's read of an empty pipe, the receive
+        // pump's zero-byte read (or one read of what the peer already sent).
+        _receiving = ReceiveLoopAsync();
+        _sending = SendLoopAsync();
+    }
+
+    // PipeOptions are immutable: connections of a server, which all have the same thresholds, share one instance instead
+    // of each allocating two (issue 6: idle connections by the ten thousand). One entry per direction is enough.
+    private static PipeOptions? s_inputOptions;
+    private static PipeOptions? s_outputOptions;
+
+    private static PipeOptions InputPipeOptions(long maxReceiveBufferSize, MemoryPool<byte> pool)
+    {
+        var options = Volatile.Read(ref s_inputOptions);
+        if (options is null || options.PauseWriterThreshold != maxReceiveBufferSize || options.Pool != pool)
+        {
+            // Application code never runs on the pumps' threads (and vice versa): continuations go to the thread pool.
+            options = new PipeOptions(
+                pool: pool,
+                pauseWriterThreshold: maxReceiveBufferSize,
+                resumeWriterThreshold: maxReceiveBufferSize / 2,
+                readerScheduler: PipeScheduler.ThreadPool,
+                writerScheduler: PipeScheduler.ThreadPool,
+                minimumSegmentSize: SocketTransportOptions.MinimumReadSize,
+                useSynchronizationContext: false);
+            Volatile.Write(ref s_inputOptions, options);
+        }
+
+        return options;
+    }
+
+    private static PipeOptions OutputPipeOptions(long maxSendBufferSize, MemoryPool<byte> pool)
+    {
+        var options = Volatile.Read(ref s_outputOptions);
+        if (options is null || options.PauseWriterThreshold != maxSendBufferSize || options.Pool != pool)
+        {
+            // Except the send pump: it runs inline on the thread that flushes (Kestrel's UnsafePreferInlineScheduling), so
+            // a flush costs one non-blocking send and no thread hop; it runs none of the application's code.
+            options = new PipeOptions(
+                pool: pool,
+                pauseWriterThreshold: maxSendBufferSize,
+                resumeWriterThreshold: maxSendBufferSize / 2,
+                readerScheduler: PipeScheduler.Inline,
+                writerScheduler: PipeScheduler.ThreadPool,
+                useSynchronizationContext: false);
+            Volatile.Write(ref s_outputOptions, options);
+        }
+
+        return options;
     }
 
     /// <summary>
