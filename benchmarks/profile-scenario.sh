@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# profile-small.sh for any LoadGen throughput scenario (small, medium, large): `perf record -g` on our server
-# (RxEchoPeer) with the JIT perf map on and ReadyToRun off, then the top symbols by self time, the server's GC counts
-# (GET /stats) before and after, and its page faults during the profiled window. Needs perf (linux-perf) and a run.sh
-# build. Usage: benchmarks/profile-scenario.sh [scenario]   (default large)
+# CPU profile of our server (RxEchoPeer) under one LoadGen throughput scenario (small, medium, large): `perf record -g`
+# on the server process with the JIT's perf map on (DOTNET_PerfMapEnabled=1, DOTNET_EnableWriteXorExecute=0 so that perf
+# can read it) and ReadyToRun off (DOTNET_ReadyToRun=0, so that framework code is named too); then the top symbols by
+# self time, the server's GC counts (GET /stats) before and after, and its page faults during the profiled window.
+# Needs perf (linux-perf) and a run.sh build (run.sh builds the peers). Usage: benchmarks/profile-scenario.sh [scenario]
+# (default small).
 # Settings: SECONDS_PROFILED (8), SERVER_CPU (0), CLIENT_CPU (1), PORT (19991), SERVER_ENV (extra VAR=value for the
 # server, e.g. "DOTNET_GCgen0size=0x10000000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCENARIO=${1:-large}
+SCENARIO=${1:-small}
 SECONDS_PROFILED=${SECONDS_PROFILED:-8}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
