@@ -8,6 +8,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Rx.WebSockets.Benchmarks.Shared;
 using Rx.WebSockets.Server;
 
 namespace Rx.WebSockets.Benchmarks;
@@ -26,22 +27,7 @@ internal static class HttpPlaintextProbe
 
     public static void Run(int batches)
     {
-        byte[] hello = "Hello, World!"u8.ToArray();
-        var server = HttpServer.Start(
-            new HttpServerSettings { Host = "127.0.0.1", Port = 0 },
-            exchange =>
-            {
-                var response = exchange.Response;
-                if (exchange.Request.Path != "/plaintext")
-                {
-                    response.StatusCode = 404;
-                    return ValueTask.CompletedTask;
-                }
-
-                response.Headers.Add("Content-Type", "text/plain");
-                response.Body.Write(hello);
-                return ValueTask.CompletedTask;
-            });
+        var server = HttpServer.Start(new HttpServerSettings { Host = "127.0.0.1", Port = 0 }, PlaintextHandler.Handle);
         try
         {
             int port = server.LocalEndPoints[0].Port;
@@ -141,46 +127,5 @@ internal static class HttpPlaintextProbe
         }
 
         public void Dispose() => _socket.Dispose();
-    }
-
-    /// <summary>Counts GCAllocationTick samples per type name.</summary>
-    private sealed class AllocationListener : EventListener
-    {
-        private readonly object _gate = new();
-        private readonly Dictionary<string, int> _samples = new();
-
-        public Dictionary<string, int> Samples
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return new Dictionary<string, int>(_samples);
-                }
-            }
-        }
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-            {
-                EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)0x1);
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            if (eventData.EventName is not { } name || !name.StartsWith("GCAllocationTick", StringComparison.Ordinal) || eventData.PayloadNames is null)
-            {
-                return;
-            }
-
-            int index = eventData.PayloadNames.IndexOf("TypeName");
-            string type = index >= 0 ? eventData.Payload![index] as string ?? "?" : "?";
-            lock (_gate)
-            {
-                _samples[type] = _samples.GetValueOrDefault(type) + 1;
-            }
-        }
     }
 }

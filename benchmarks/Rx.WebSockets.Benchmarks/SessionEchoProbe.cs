@@ -63,47 +63,6 @@ internal static class SessionEchoProbe
         }
     }
 
-    /// <summary>Counts GCAllocationTick samples per type name.</summary>
-    private sealed class AllocationListener : EventListener
-    {
-        private readonly object _gate = new();
-        private readonly Dictionary<string, int> _samples = new();
-
-        public Dictionary<string, int> Samples
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return new Dictionary<string, int>(_samples);
-                }
-            }
-        }
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-            {
-                EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword: AllocationTick is verbose
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            if (eventData.EventName is not { } name || !name.StartsWith("GCAllocationTick", StringComparison.Ordinal) || eventData.PayloadNames is null)
-            {
-                return;
-            }
-
-            int index = eventData.PayloadNames.IndexOf("TypeName");
-            string type = index >= 0 ? eventData.Payload![index] as string ?? "?" : "?";
-            lock (_gate)
-            {
-                _samples[type] = _samples.GetValueOrDefault(type) + 1;
-            }
-        }
-    }
-
     private sealed class CountingDuplexPipe : IDuplexPipe
     {
         private long _reads;

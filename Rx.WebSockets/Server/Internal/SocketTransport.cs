@@ -144,41 +144,30 @@ internal sealed partial class SocketTransport : IDuplexPipe, IAsyncDisposable
     private static PipeOptions? s_inputOptions;
     private static PipeOptions? s_outputOptions;
 
-    private static PipeOptions InputPipeOptions(long maxReceiveBufferSize, MemoryPool<byte> pool)
+    // Application code never runs on the receive pump's thread (and vice versa): its reader continues on the thread pool.
+    private static PipeOptions InputPipeOptions(long maxReceiveBufferSize, MemoryPool<byte> pool) =>
+        SharedPipeOptions(ref s_inputOptions, maxReceiveBufferSize, pool, PipeScheduler.ThreadPool, SocketTransportOptions.MinimumReadSize);
+
+    // Except the send pump: it runs inline on the thread that flushes (Kestrel's UnsafePreferInlineScheduling), so a flush
+    // costs one non-blocking send and no thread hop; it runs none of the application's code.
+    private static PipeOptions OutputPipeOptions(long maxSendBufferSize, MemoryPool<byte> pool) =>
+        SharedPipeOptions(ref s_outputOptions, maxSendBufferSize, pool, PipeScheduler.Inline, minimumSegmentSize: -1);
+
+    private static PipeOptions SharedPipeOptions(
+        ref PipeOptions? cache, long maxBufferSize, MemoryPool<byte> pool, PipeScheduler readerScheduler, int minimumSegmentSize)
     {
-        var options = Volatile.Read(ref s_inputOptions);
-        if (options is null || options.PauseWriterThreshold != maxReceiveBufferSize || options.Pool != pool)
+        var options = Volatile.Read(ref cache);
+        if (options is null || options.PauseWriterThreshold != maxBufferSize || options.Pool != pool)
         {
-            // Application code never runs on the pumps' threads (and vice versa): continuations go to the thread pool.
             options = new PipeOptions(
                 pool: pool,
-                pauseWriterThreshold: maxReceiveBufferSize,
-                resumeWriterThreshold: maxReceiveBufferSize / 2,
-                readerScheduler: PipeScheduler.ThreadPool,
+                pauseWriterThreshold: maxBufferSize,
+                resumeWriterThreshold: maxBufferSize / 2,
+                readerScheduler: readerScheduler,
                 writerScheduler: PipeScheduler.ThreadPool,
-                minimumSegmentSize: SocketTransportOptions.MinimumReadSize,
+                minimumSegmentSize: minimumSegmentSize,
                 useSynchronizationContext: false);
-            Volatile.Write(ref s_inputOptions, options);
-        }
-
-        return options;
-    }
-
-    private static PipeOptions OutputPipeOptions(long maxSendBufferSize, MemoryPool<byte> pool)
-    {
-        var options = Volatile.Read(ref s_outputOptions);
-        if (options is null || options.PauseWriterThreshold != maxSendBufferSize || options.Pool != pool)
-        {
-            // Except the send pump: it runs inline on the thread that flushes (Kestrel's UnsafePreferInlineScheduling), so
-            // a flush costs one non-blocking send and no thread hop; it runs none of the application's code.
-            options = new PipeOptions(
-                pool: pool,
-                pauseWriterThreshold: maxSendBufferSize,
-                resumeWriterThreshold: maxSendBufferSize / 2,
-                readerScheduler: PipeScheduler.Inline,
-                writerScheduler: PipeScheduler.ThreadPool,
-                useSynchronizationContext: false);
-            Volatile.Write(ref s_outputOptions, options);
+            Volatile.Write(ref cache, options);
         }
 
         return options;
