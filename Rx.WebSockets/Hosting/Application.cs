@@ -54,7 +54,10 @@ public sealed class Application
     /// <summary>The defaults of every WebSocket route. Changing them affects routes registered afterwards only.</summary>
     public WebSocketOptions WebSocketOptions { get; }
 
-    /// <summary>The scheduler of every session's pinger and close timeout.</summary>
+    /// <summary>
+    /// The scheduler of every session's pinger and close timeout. When it is <see cref="System.Reactive.Concurrency.Scheduler.Default"/>,
+    /// sessions use one shared timer heap in its place (millisecond steps, thread-pool work); any other scheduler is used as given.
+    /// </summary>
     public IScheduler Scheduler { get; }
 
     /// <summary>The current route table.</summary>

@@ -14,6 +14,12 @@ public static class ServiceCollectionExtensions
     /// the host starts (<c>ValidateOnStart</c>); an <see cref="IScheduler"/> (<see cref="Scheduler.Default"/> unless one
     /// is registered already, e.g. a <c>TestScheduler</c>); logging; and the metrics of <see cref="WebSocketMetrics"/>.
     /// </summary>
+    /// <remarks>
+    /// Sessions given <see cref="Scheduler.Default"/> arm their timed work (ping period, pong deadline, close timeout) in
+    /// one process-wide timer heap instead of one <c>System.Threading.Timer</c> per item: due times are rounded up to the
+    /// next millisecond and the work runs on the thread pool, as it would on <see cref="Scheduler.Default"/>. Any other
+    /// registered scheduler, a <c>TestScheduler</c> included, is used exactly as given.
+    /// </remarks>
     /// <param name="services">The services.</param>
     /// <param name="configure">Changes the default options of every WebSocket route; may be called several times.</param>
     /// <returns><paramref name="services"/>.</returns>
