@@ -31,12 +31,9 @@ CLIENT_CPU=${CLIENT_CPU:-1}
 KESTREL_PORT=${KESTREL_PORT:-18090}
 RX_PORT=${RX_PORT:-18091}
 
-for tool in taskset curl dotnet; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "compressed-echo.sh: $tool is missing (curl: run scripts/install-test-deps.sh; taskset: util-linux)" >&2
-    exit 1
-  fi
-done
+source benchmarks/lib.sh  # the scripts run from the repository root (cd above)
+
+require_tools "curl: run scripts/install-test-deps.sh; taskset: util-linux" taskset curl dotnet
 
 echo "== build (Release)"
 dotnet build -c Release -v quiet -nologo benchmarks/KestrelPeer/KestrelPeer.csproj >/dev/null
@@ -44,26 +41,14 @@ dotnet build -c Release -v quiet -nologo benchmarks/CompressedEcho/CompressedEch
 echo_dll=benchmarks/CompressedEcho/bin/Release/net10.0/CompressedEcho.dll
 
 logs=$(mktemp -d -t compressed-echo-XXXXXX)
-source benchmarks/lib.sh  # the scripts run from the repository root (cd above)
 
-# start_server NAME: starts the server pinned to SERVER_CPU and waits until it answers HTTP (any status).
+# start_server NAME: starts the server pinned to SERVER_CPU and waits until it answers HTTP (any status); sets port.
 start_server() {
   local name=$1
   case "$name" in
-    kestrel) port=$KESTREL_PORT; taskset -c "$SERVER_CPU" dotnet benchmarks/KestrelPeer/bin/Release/net10.0/KestrelPeer.dll "$port" >"$logs/$name.server.log" 2>&1 & ;;
-    ours) port=$RX_PORT; taskset -c "$SERVER_CPU" dotnet "$echo_dll" server "$port" >"$logs/$name.server.log" 2>&1 & ;;
+    kestrel) port=$KESTREL_PORT; launch_server "$name" "http://127.0.0.1:$port/" dotnet benchmarks/KestrelPeer/bin/Release/net10.0/KestrelPeer.dll "$port" ;;
+    ours) port=$RX_PORT; launch_server "$name" "http://127.0.0.1:$port/" dotnet "$echo_dll" server "$port" ;;
   esac
-  server_pid=$!
-  for _ in $(seq 100); do
-    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
-      return 0
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "compressed-echo.sh: $name did not answer on port $port; its output:" >&2
-  cat "$logs/$name.server.log" >&2
-  exit 1
 }
 
 # cpu_ticks PID: user + system time of the process, in clock ticks.

@@ -27,40 +27,25 @@ WRK_CPU=${WRK_CPU:-1}
 KESTREL_PORT=${KESTREL_PORT:-18080}
 RX_PORT=${RX_PORT:-18081}
 
-for tool in wrk taskset curl dotnet; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "plaintext.sh: $tool is missing (wrk and curl: run scripts/install-test-deps.sh; taskset: util-linux)" >&2
-    exit 1
-  fi
-done
+source benchmarks/lib.sh  # the scripts run from the repository root (cd above)
+
+require_tools "wrk and curl: run scripts/install-test-deps.sh; taskset: util-linux" wrk taskset curl dotnet
 
 echo "== build (Release)"
 dotnet build -c Release -v quiet -nologo benchmarks/KestrelPeer/KestrelPeer.csproj >/dev/null
 dotnet build -c Release -v quiet -nologo benchmarks/RxPlaintext/RxPlaintext.csproj >/dev/null
 
 logs=$(mktemp -d -t plaintext-XXXXXX)
-source benchmarks/lib.sh  # the scripts run from the repository root (cd above)
 
-# start_server NAME: starts the server pinned to SERVER_CPU and waits until it answers.
+# start_server NAME: starts the server pinned to SERVER_CPU and waits until it answers; sets url.
 start_server() {
   local name=$1 dll port
   case "$name" in
     kestrel) dll=benchmarks/KestrelPeer/bin/Release/net10.0/KestrelPeer.dll; port=$KESTREL_PORT ;;
     ours) dll=benchmarks/RxPlaintext/bin/Release/net10.0/RxPlaintext.dll; port=$RX_PORT ;;
   esac
-  taskset -c "$SERVER_CPU" dotnet "$dll" "$port" >"$logs/$name.server.log" 2>&1 &
-  server_pid=$!
   url="http://127.0.0.1:$port/plaintext"
-  for _ in $(seq 100); do
-    if curl -sf -o /dev/null --max-time 1 "$url"; then
-      return 0
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "plaintext.sh: $name did not answer on $url; its output:" >&2
-  cat "$logs/$name.server.log" >&2
-  exit 1
+  launch_server "$name" "$url" dotnet "$dll" "$port"
 }
 
 # run_wrk MODE DURATION OUTFILE: plain or pipelined.
