@@ -227,8 +227,10 @@ internal sealed class Http1Connection : IServerConnection, IResponseQueue
 
     public void Abort()
     {
-        CancelAborted();
+        // The reset first: RequestAborted wakes handlers, and a handler that then completes its response must not get a
+        // clean half-close (FIN) onto the wire ahead of the reset the peer is owed.
         _transport.Abort();
+        CancelAborted();
     }
 
     private static bool IsSafeMethod(string method) =>
